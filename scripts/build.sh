@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Restore, build and test AkkaChat with the dotnet CLI. build.ps1 runs the same commands.
+#
+#   scripts/build.sh                 restore, build (Release), run every test
+#   scripts/build.sh --fast          skip the slow suites (Category=Slow): end-to-end, kill, cluster
+#   scripts/build.sh --filter EXPR   run only the tests matching a dotnet test filter expression
+#   scripts/build.sh --no-test       restore and build only
+#   scripts/build.sh --debug         build the Debug configuration
+#
+# Prints "Tests: N passed, N failed, N skipped" last and exits non-zero on any failure.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+configuration=Release
+filter=""
+run_tests=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fast) filter="Category!=Slow" ;;
+    --filter) shift; filter="${1:?--filter needs an expression}" ;;
+    --no-test) run_tests=0 ;;
+    --debug) configuration=Debug ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_NOLOGO=1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet restore AkkaChat.sln
+dotnet build AkkaChat.sln --no-restore -c "$configuration"
+
+[ "$run_tests" = 1 ] || exit 0
+
+results="$(pwd)/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+args=(test AkkaChat.sln --no-build -c "$configuration" --logger "trx" --results-directory "$results")
+[ -n "$filter" ] && args+=(--filter "$filter")
+
+status=0
+dotnet "${args[@]}" || status=$?
+
+# One closing line for every runner: the totals over all test assemblies' TRX files.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+  exit 1
+fi
+if [ "$passed" -eq 0 ]; then
+  echo "build.sh: no test ran" >&2
+  exit 1
+fi
