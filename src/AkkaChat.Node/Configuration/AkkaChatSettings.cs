@@ -1,0 +1,127 @@
+using Akka.Configuration;
+
+namespace AkkaChat.Node.Configuration;
+
+/// <summary>
+/// The node's settings, built once from the <c>akkachat</c> HOCON section and validated on the way.
+/// Actors receive these (or the <see cref="RuntimeSettings"/> source) and never read config.
+/// </summary>
+public sealed record AkkaChatSettings
+{
+    /// <summary>
+    /// Shards users are spread over. Fixed forever: a user's shard is hash(phone) mod this, and
+    /// changing it would move users while their journals are written.
+    /// </summary>
+    public const int ShardCount = 256;
+
+    public required string NodeName { get; init; }
+    public required string ListenHost { get; init; }
+    public required int ListenPort { get; init; }
+    public required int Backlog { get; init; }
+
+    public required string DataDir { get; init; }
+    public required StorageProvider Storage { get; init; }
+    public required string StorageConnectionString { get; init; }
+
+    public required bool RevealCodes { get; init; }
+    public required TimeSpan CodeTtl { get; init; }
+    public required int CodeMaxTries { get; init; }
+
+    public required int SendBufferFrames { get; init; }
+    public required int ReceiveWindowFrames { get; init; }
+
+    public required int MaxBodyBytes { get; init; }
+    public required int MaxClientMsgIdLength { get; init; }
+
+    public required int DeliveryWindow { get; init; }
+    public required int DedupWindow { get; init; }
+    public required int SnapshotAfter { get; init; }
+
+    public required TimeSpan PassivateAfter { get; init; }
+    public required TimeSpan RetentionMaxAge { get; init; }
+    public required TimeSpan ConfigReloadInterval { get; init; }
+
+    /// <summary>The part of the settings that may change while the node runs.</summary>
+    public required RuntimeSettings Runtime { get; init; }
+
+    public static AkkaChatSettings Create(Config config)
+    {
+        var c = config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section");
+        var host = c.GetString("listen.host");
+        var port = Positive(c, "listen.port", c.GetInt("listen.port"));
+        var name = c.GetString("node-name");
+        var storage = c.GetString("storage.provider")?.ToLowerInvariant() switch
+        {
+            "sqlite" => StorageProvider.Sqlite,
+            "postgresql" => StorageProvider.PostgreSql,
+            var other => throw new ConfigurationException($"akkachat.storage.provider: '{other}' is not sqlite or postgresql"),
+        };
+        var connectionString = c.GetString("storage.connection-string") ?? string.Empty;
+        if (storage == StorageProvider.PostgreSql && string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ConfigurationException("akkachat.storage.connection-string is required when provider = postgresql");
+        }
+
+        return new AkkaChatSettings
+        {
+            NodeName = string.IsNullOrWhiteSpace(name) ? $"{host}:{port}" : name,
+            ListenHost = string.IsNullOrWhiteSpace(host) ? throw new ConfigurationException("akkachat.listen.host is empty") : host,
+            ListenPort = port,
+            Backlog = Positive(c, "listen.backlog", c.GetInt("listen.backlog")),
+            DataDir = c.GetString("storage.data-dir") is { Length: > 0 } dir ? dir : throw new ConfigurationException("akkachat.storage.data-dir is empty"),
+            Storage = storage,
+            StorageConnectionString = connectionString,
+            RevealCodes = c.GetBoolean("auth.reveal-codes"),
+            CodeTtl = PositiveTime(c, "auth.code-ttl"),
+            CodeMaxTries = Positive(c, "auth.code-max-tries", c.GetInt("auth.code-max-tries")),
+            SendBufferFrames = Positive(c, "connection.send-buffer-frames", c.GetInt("connection.send-buffer-frames")),
+            ReceiveWindowFrames = Positive(c, "connection.receive-window-frames", c.GetInt("connection.receive-window-frames")),
+            MaxBodyBytes = Positive(c, "limits.max-body-bytes", c.GetInt("limits.max-body-bytes")),
+            MaxClientMsgIdLength = Positive(c, "limits.max-client-msg-id-length", c.GetInt("limits.max-client-msg-id-length")),
+            DeliveryWindow = Positive(c, "delivery.window", c.GetInt("delivery.window")),
+            DedupWindow = Positive(c, "delivery.dedup-window", c.GetInt("delivery.dedup-window")),
+            SnapshotAfter = Positive(c, "delivery.snapshot-after", c.GetInt("delivery.snapshot-after")),
+            PassivateAfter = PositiveTime(c, "users.passivate-after"),
+            RetentionMaxAge = PositiveTime(c, "retention.max-age"),
+            ConfigReloadInterval = c.GetTimeSpan("config-reload.interval", null, allowInfinite: false),
+            Runtime = RuntimeSettings.Create(config),
+        };
+    }
+
+    internal static int Positive(Config c, string key, int value) =>
+        value > 0 ? value : throw new ConfigurationException($"akkachat.{key} must be positive, is {value}");
+
+    internal static TimeSpan PositiveTime(Config c, string key)
+    {
+        var value = c.GetTimeSpan(key, null, allowInfinite: false);
+        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"akkachat.{key} must be positive, is {value}");
+    }
+}
+
+public enum StorageProvider
+{
+    Sqlite,
+    PostgreSql,
+}
+
+/// <summary>
+/// The hot-reloadable settings: re-read from the --config file while the node runs
+/// (see <see cref="RuntimeSettingsSource"/>). Every other setting needs a restart.
+/// </summary>
+public sealed record RuntimeSettings(
+    TimeSpan IdleTimeout,
+    int MaxConnections,
+    double SendPerSecond,
+    int SendBurst)
+{
+    public static RuntimeSettings Create(Config config)
+    {
+        var c = config.GetConfig("akkachat");
+        var perSecond = c.GetDouble("rate-limit.send-per-second");
+        return new RuntimeSettings(
+            AkkaChatSettings.PositiveTime(c, "connection.idle-timeout"),
+            AkkaChatSettings.Positive(c, "connection.max-connections", c.GetInt("connection.max-connections")),
+            perSecond > 0 ? perSecond : throw new ConfigurationException($"akkachat.rate-limit.send-per-second must be positive, is {perSecond}"),
+            AkkaChatSettings.Positive(c, "rate-limit.send-burst", c.GetInt("rate-limit.send-burst")));
+    }
+}

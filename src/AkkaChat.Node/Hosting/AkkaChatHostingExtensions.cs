@@ -1,0 +1,94 @@
+using Akka;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Akka.Hosting;
+using AkkaChat.Node.Auth;
+using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Users;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AkkaChat.Node.Hosting;
+
+public static class AkkaChatHostingExtensions
+{
+    /// <summary>
+    /// Registers the node's services and its actor system: the cluster (one member unless seeds are
+    /// configured), the user shard region, then the supervision tree of <see cref="NodeSupervisor"/>.
+    /// </summary>
+    public static IServiceCollection AddAkkaChatNode(this IServiceCollection services, Config config, AkkaChatSettings settings, ConfigFile? configFile)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(new RuntimeSettingsSource(settings.Runtime));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ISmsSender, LoggingSmsSender>();
+
+        services.AddAkka("akkachat", (akka, provider) =>
+        {
+            akka.AddHocon(config.WithFallback(NodeConfig.AkkaConfig(settings)), HoconAddMode.Prepend);
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            akka.WithActors((system, registry) =>
+            {
+                JoinCluster(system);
+                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<TimeProvider>());
+                registry.Register<UserActor>(users);
+                var node = system.ActorOf(NodeSupervisor.Props(settings, provider.GetRequiredService<RuntimeSettingsSource>(), users, configFile), "node");
+                registry.Register<NodeSupervisor>(node);
+                AddShutdownTasks(system, node);
+            });
+        });
+        return services;
+    }
+
+    private static void JoinCluster(ActorSystem system)
+    {
+        var cluster = Cluster.Get(system);
+        if (cluster.Settings.SeedNodes.Count == 0)
+        {
+            cluster.Join(cluster.SelfAddress);
+        }
+    }
+
+    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, TimeProvider clock)
+    {
+        IActorRef users = ActorRefs.Nobody;
+        users = ClusterSharding.Get(system).Start(
+            UserShard.TypeName,
+            phone => UserActor.Props(phone, settings, users, sms, clock),
+            ClusterShardingSettings.Create(system),
+            new UserShard());
+        return users;
+    }
+
+    private static void AddShutdownTasks(ActorSystem system, IActorRef node)
+    {
+        // Before cluster sharding hands shards off: stop accepting and close every socket cleanly,
+        // so no client is mid-request while its user actor moves or stops.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "close-connections", async () =>
+        {
+            await node.Ask<Done>(NodeSupervisor.StopAccepting.Instance, TimeSpan.FromSeconds(9));
+            return Done.Instance;
+        });
+    }
+
+    /// <summary>
+    /// Creates the SQLite file and switches it to write-ahead logging: commits survive a killed
+    /// process, and readers do not block the journal's writer.
+    /// </summary>
+    public static void PrepareSqlite(AkkaChatSettings settings)
+    {
+        var file = NodeConfig.SqliteFile(settings);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        using var connection = new SqliteConnection($"Data Source={file}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,81 @@
+using Akka.Actor;
+using Akka.Serialization;
+using AkkaChat.Node.Contracts;
+using AkkaChat.Protocol.Messages;
+using Google.Protobuf;
+
+namespace AkkaChat.Node.Serialization;
+
+/// <summary>
+/// Serializes every message that crosses nodes or enters the journal: the protobuf contracts of
+/// Proto/internal.proto and the wire payloads a user actor sends to a connection. Each type has a
+/// short, permanent manifest; a manifest is never reused for another type.
+/// </summary>
+public sealed class ChatSerializer : SerializerWithStringManifest
+{
+    /// <summary>Fixed forever: it is written into the journal next to every event.</summary>
+    public const int Id = 4700;
+
+    private static readonly Dictionary<Type, string> Manifests = new();
+    private static readonly Dictionary<string, MessageParser> Parsers = new(StringComparer.Ordinal);
+
+    static ChatSerializer()
+    {
+        // commands and replies between actors
+        Register("rc", RequestCode.Parser);
+        Register("vc", VerifyCode.Parser);
+        Register("li", Login.Parser);
+        Register("sm", SubmitMessage.Parser);
+        Register("ai", AcknowledgeItems.Parser);
+        Register("mr", MarkRead.Parser);
+        Register("sr", StoreReceipt.Parser);
+        Register("rs", ReceiptStored.Parser);
+        Register("sx", SessionReplaced.Parser);
+        // wire payloads a user actor sends to a (possibly remote) connection
+        Register("w81", AuthCodeSent.Parser);
+        Register("w82", AuthOk.Parser);
+        Register("w8f", Error.Parser);
+        Register("w90", SendAck.Parser);
+        Register("w91", Deliver.Parser);
+        Register("w92", Receipt.Parser);
+        // journal events and snapshots
+        Register("e-ur", UserRegistered.Parser);
+        Register("e-dt", DeviceTokenIssued.Parser);
+        Register("e-mq", MessageQueued.Parser);
+        Register("e-rq", ReceiptQueued.Parser);
+        Register("e-ia", ItemsAcknowledged.Parser);
+        Register("e-rd", MessagesRead.Parser);
+        Register("e-rc", ReceiptsConfirmed.Parser);
+        Register("e-ie", ItemsExpired.Parser);
+        Register("s-u", UserSnapshot.Parser);
+    }
+
+    public ChatSerializer(ExtendedActorSystem system)
+        : base(system)
+    {
+    }
+
+    public override int Identifier => Id;
+
+    public static IReadOnlyDictionary<Type, string> KnownManifests => Manifests;
+
+    private static void Register<T>(string manifest, MessageParser<T> parser)
+        where T : IMessage<T>
+    {
+        Manifests.Add(typeof(T), manifest);
+        Parsers.Add(manifest, parser);
+    }
+
+    public override string Manifest(object o) =>
+        Manifests.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new ArgumentException($"{o.GetType()} has no manifest in {nameof(ChatSerializer)}", nameof(o));
+
+    public override byte[] ToBinary(object obj) =>
+        obj is IMessage message ? message.ToByteArray() : throw new ArgumentException($"{obj.GetType()} is not a protobuf message", nameof(obj));
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        Parsers.TryGetValue(manifest, out var parser)
+            ? parser.ParseFrom(bytes)
+            : throw new System.Runtime.Serialization.SerializationException($"unknown manifest '{manifest}' for {nameof(ChatSerializer)}");
+}

@@ -1,0 +1,370 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using AkkaChat.Node.Auth;
+using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Contracts;
+using AkkaChat.Protocol;
+using AkkaChat.Protocol.Messages;
+using Google.Protobuf;
+using Error = AkkaChat.Protocol.Messages.Error;
+
+namespace AkkaChat.Node.Users;
+
+/// <summary>
+/// One user (a phone number), placed by cluster sharding. Owns the user's registration, device
+/// tokens and queue of items, journals every change before it is acknowledged, pushes queued items
+/// to the user's one session in seq order, and owes senders their receipts through an outbox.
+/// The rules live in <see cref="UserState"/>; this actor persists, applies, pushes and snapshots.
+/// </summary>
+public sealed class UserActor : ReceivePersistentActor, IWithTimers
+{
+    private readonly string _phone;
+    private readonly AkkaChatSettings _settings;
+    private readonly IActorRef _users;
+    private readonly ISmsSender _sms;
+    private readonly TimeProvider _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private UserState _state;
+    private VerificationCode? _code;
+    private IActorRef? _session;
+    // Highest seq pushed to the current session; pushing stops `window` items past the last ACK.
+    private ulong _deliveredUpTo;
+    private int _eventsSinceSnapshot;
+    private bool _passivating;
+
+    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, TimeProvider clock)
+    {
+        _phone = phone;
+        _settings = settings;
+        _users = users;
+        _sms = sms;
+        _clock = clock;
+        _state = new UserState(phone, settings.DedupWindow);
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            _state = UserState.FromSnapshot(_phone, _settings.DedupWindow, (UserSnapshot)offer.Snapshot);
+        });
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+        Recover<IMessage>(e =>
+        {
+            _state.Apply(e);
+            _eventsSinceSnapshot++;
+        });
+
+        Command<RequestCode>(_ => HandleRequestCode());
+        Command<VerifyCode>(HandleVerify);
+        Command<Login>(HandleLogin);
+        Command<SubmitMessage>(HandleSubmit);
+        Command<AcknowledgeItems>(HandleAcknowledge);
+        Command<MarkRead>(HandleRead);
+        Command<StoreReceipt>(HandleStoreReceipt);
+        Command<ReceiptStored>(m => PersistEvent(new ReceiptsConfirmed { OutboxIds = { m.OutboxId } }, static _ => { }));
+        Command<Terminated>(HandleTerminated);
+        Command<ResendOutbox>(_ => SendOutbox(fromId: 0));
+        Command<ReceiveTimeout>(_ => HandlePassivationTimeout());
+        Command<Stop>(_ => Context.Stop(Self));
+        Command<SaveSnapshotSuccess>(HandleSnapshotSaved);
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "User {0}: snapshot failed; the journal is kept", _phone));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning(f.Cause, "User {0}: deleting acknowledged items from the journal failed", _phone));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "User {0}: deleting old snapshots failed", _phone));
+    }
+
+    public override string PersistenceId => "user-" + _phone;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, clock));
+
+    private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private void OnRecovered()
+    {
+        if (_state.DecideExpire(NowMs, (long)_settings.RetentionMaxAge.TotalMilliseconds) is { } expired)
+        {
+            PersistEvent(expired, e => _log.Info("User {0}: dropped {1} items older than {2}", _phone, e.Count, _settings.RetentionMaxAge));
+        }
+
+        SendOutbox(fromId: 0);
+        Context.SetReceiveTimeout(_settings.PassivateAfter);
+    }
+
+    // ---- registration and login ----
+
+    private void HandleRequestCode()
+    {
+        _code = VerificationCode.Issue(_clock.GetUtcNow(), _settings.CodeTtl, _settings.CodeMaxTries);
+        _sms.SendCode(_phone, _code.Code, _settings.CodeTtl);
+        Sender.Tell(new AuthCodeSent
+        {
+            ExpiresInS = (uint)_settings.CodeTtl.TotalSeconds,
+            DevCode = _settings.RevealCodes ? _code.Code : string.Empty,
+        });
+    }
+
+    private void HandleVerify(VerifyCode verify)
+    {
+        var connection = Sender;
+        if (_code is null || !_code.TryVerify(verify.Code, _clock.GetUtcNow()))
+        {
+            _log.Info("User {0}: wrong or expired registration code", _phone);
+            connection.Tell(Error.Of(ErrorCode.AuthFailed, "wrong or expired code"));
+            return;
+        }
+
+        _code = null;
+        var token = DeviceTokens.NewToken();
+        var issued = _state.DecideIssueToken(DeviceTokens.Hash(token), verify.DeviceName, NowMs);
+        if (!_state.Registered)
+        {
+            PersistEvent(new UserRegistered { AtMs = NowMs }, _ => _log.Info("User {0}: registered", _phone));
+        }
+
+        PersistEvent(issued, _ => AttachSession(connection, ByteString.CopyFrom(token)));
+    }
+
+    private void HandleLogin(Login login)
+    {
+        if (!_state.Registered || !_state.HasToken(DeviceTokens.Hash(login.Token.Span)))
+        {
+            _log.Info("User {0}: login with an unknown token refused", _phone);
+            Sender.Tell(Error.Of(ErrorCode.AuthFailed, "unknown phone or token"));
+            return;
+        }
+
+        AttachSession(Sender, ByteString.Empty);
+    }
+
+    private void AttachSession(IActorRef connection, ByteString token)
+    {
+        if (_session is not null && !_session.Equals(connection))
+        {
+            _log.Info("User {0}: new login replaces session {1}", _phone, _session.Path.Name);
+            Context.Unwatch(_session);
+            _session.Tell(new SessionReplaced { Phone = _phone });
+        }
+
+        _session = connection;
+        Context.Watch(connection);
+        _deliveredUpTo = _state.RemovedUpTo;
+        connection.Tell(new AuthOk
+        {
+            Token = token,
+            ServerTimeMs = NowMs,
+            Node = _settings.NodeName,
+            Pending = (ulong)_state.Inbox.Count,
+        });
+        _log.Debug("User {0}: session {1} attached, {2} items pending", _phone, connection.Path.Name, _state.Inbox.Count);
+        Push();
+    }
+
+    private void HandleTerminated(Terminated terminated)
+    {
+        if (terminated.ActorRef.Equals(_session))
+        {
+            _session = null;
+            _log.Debug("User {0}: session ended", _phone);
+        }
+    }
+
+    // ---- the queue ----
+
+    private void HandleSubmit(SubmitMessage submit)
+    {
+        var replyTo = Sender;
+        if (!_state.Registered)
+        {
+            replyTo.Tell(Error.Of(ErrorCode.NotFound, $"{_phone} is not registered", submit.ClientMsgId));
+            return;
+        }
+
+        var queued = _state.DecideSubmit(submit, Guid.CreateVersion7().ToString("N"), NowMs, out var duplicateOf);
+        if (queued is null)
+        {
+            replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = duplicateOf!.ServerMsgId, ServerTimeMs = duplicateOf.ServerTimeMs });
+            return;
+        }
+
+        PersistEvent(queued, e =>
+        {
+            var deliver = e.Item.Deliver;
+            replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
+            _log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
+            Push();
+        });
+    }
+
+    private void HandleStoreReceipt(StoreReceipt store)
+    {
+        var replyTo = Sender;
+        var stored = new ReceiptStored { Phone = store.By, OutboxId = store.OutboxId };
+        if (_state.DecideStoreReceipt(store, NowMs) is not { } queued)
+        {
+            replyTo.Tell(stored);
+            return;
+        }
+
+        PersistEvent(queued, _ =>
+        {
+            replyTo.Tell(stored);
+            Push();
+        });
+    }
+
+    private void HandleAcknowledge(AcknowledgeItems ack)
+    {
+        if (!Sender.Equals(_session))
+        {
+            return; // an ACK from a replaced session acknowledges nothing
+        }
+
+        if (_state.DecideAcknowledge(ack.UpToSeq, _deliveredUpTo, NowMs) is not { } acked)
+        {
+            return;
+        }
+
+        var firstNewOutboxId = _state.NextOutboxId;
+        PersistEvent(acked, _ =>
+        {
+            SendOutbox(firstNewOutboxId);
+            Push();
+        });
+    }
+
+    private void HandleRead(MarkRead read)
+    {
+        if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs) is not { } marked)
+        {
+            return;
+        }
+
+        var firstNewOutboxId = _state.NextOutboxId;
+        PersistEvent(marked, _ => SendOutbox(firstNewOutboxId));
+    }
+
+    /// <summary>Pushes queued items to the session, in seq order, up to the delivery window.</summary>
+    private void Push()
+    {
+        if (_session is null)
+        {
+            return;
+        }
+
+        _deliveredUpTo = Math.Max(_deliveredUpTo, _state.RemovedUpTo);
+        var limit = _state.RemovedUpTo + (ulong)_settings.DeliveryWindow;
+        while (_deliveredUpTo < limit && _state.Inbox.TryGetBySeq(_deliveredUpTo + 1, out var item))
+        {
+            _session.Tell(item.ItemCase == QueuedItem.ItemOneofCase.Deliver ? item.Deliver : item.Receipt);
+            _deliveredUpTo++;
+        }
+    }
+
+    /// <summary>
+    /// Sends outbox receipts with id >= <paramref name="fromId"/> to their senders' queues. Each is
+    /// resent until confirmed (here after recovery and on a timer), so a receipt survives crashes.
+    /// </summary>
+    private void SendOutbox(ulong fromId)
+    {
+        foreach (var entry in _state.Outbox)
+        {
+            if (entry.Id < fromId)
+            {
+                continue;
+            }
+
+            _users.Tell(new StoreReceipt
+            {
+                Phone = entry.To,
+                OutboxId = entry.Id,
+                ServerMsgId = entry.ServerMsgId,
+                ClientMsgId = entry.ClientMsgId,
+                Status = entry.Status,
+                By = _phone,
+                AtMs = entry.AtMs,
+            });
+        }
+
+        if (_state.Outbox.Count > 0)
+        {
+            Timers.StartSingleTimer(ResendOutbox.Instance, ResendOutbox.Instance, OutboxResendInterval);
+        }
+    }
+
+    private static readonly TimeSpan OutboxResendInterval = TimeSpan.FromSeconds(5);
+
+    // ---- journal, snapshots, passivation ----
+
+    private void PersistEvent<TEvent>(TEvent @event, Action<TEvent> then)
+        where TEvent : class, IMessage
+    {
+        Persist(@event, e =>
+        {
+            _state.Apply(e);
+            _eventsSinceSnapshot++;
+            then(e);
+            MaybeSnapshot();
+        });
+    }
+
+    private void MaybeSnapshot()
+    {
+        // Never below the queue length: a snapshot rewrites the whole queue, so a long queue is
+        // snapshotted proportionally less often and the cost per event stays constant.
+        if (_eventsSinceSnapshot >= Math.Max(_settings.SnapshotAfter, _state.Inbox.Count))
+        {
+            TakeSnapshot();
+        }
+    }
+
+    private void TakeSnapshot()
+    {
+        _eventsSinceSnapshot = 0;
+        SaveSnapshot(_state.ToSnapshot());
+    }
+
+    private void HandleSnapshotSaved(SaveSnapshotSuccess saved)
+    {
+        // Everything up to the snapshot is in it: acknowledged items leave the journal for good.
+        DeleteMessages(saved.Metadata.SequenceNr);
+        DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        if (_passivating)
+        {
+            Context.Parent.Tell(new Passivate(Stop.Instance));
+        }
+    }
+
+    private void HandlePassivationTimeout()
+    {
+        if (_session is not null || _state.Outbox.Count > 0 || _passivating)
+        {
+            return;
+        }
+
+        _passivating = true;
+        Context.SetReceiveTimeout(null);
+        if (_eventsSinceSnapshot > 0 && LastSequenceNr > 0)
+        {
+            TakeSnapshot(); // passivates once saved, so acknowledged items do not linger in the journal
+        }
+        else
+        {
+            Context.Parent.Tell(new Passivate(Stop.Instance));
+        }
+    }
+
+    private sealed class ResendOutbox
+    {
+        public static readonly ResendOutbox Instance = new();
+    }
+
+    private sealed class Stop
+    {
+        public static readonly Stop Instance = new();
+    }
+}
