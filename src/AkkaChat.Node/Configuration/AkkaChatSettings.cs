@@ -64,7 +64,7 @@ public sealed record AkkaChatSettings
 
         return new AkkaChatSettings
         {
-            NodeName = string.IsNullOrWhiteSpace(name) ? $"{host}:{port}" : name,
+            NodeName = string.IsNullOrWhiteSpace(name) ? DefaultNodeName(host, port) : name,
             ListenHost = string.IsNullOrWhiteSpace(host) ? throw new ConfigurationException("akkachat.listen.host is empty") : host,
             ListenPort = port,
             Backlog = Positive(c, "listen.backlog", c.GetInt("listen.backlog")),
@@ -87,6 +87,10 @@ public sealed record AkkaChatSettings
             Runtime = RuntimeSettings.Create(config),
         };
     }
+
+    /// <summary>"host:port", with the machine name standing in for a wildcard listen address.</summary>
+    private static string DefaultNodeName(string host, int port) =>
+        host is "0.0.0.0" or "::" or "" ? $"{Environment.MachineName}:{port}" : $"{host}:{port}";
 
     internal static int Positive(Config c, string key, int value) =>
         value > 0 ? value : throw new ConfigurationException($"akkachat.{key} must be positive, is {value}");

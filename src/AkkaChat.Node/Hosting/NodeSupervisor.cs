@@ -54,7 +54,8 @@ public sealed class NodeSupervisor : ReceiveActor
         Akka.Actor.Props.Create(() => new NodeSupervisor(settings, runtime, users, configFile));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(Decider.From(e => e is BindFailedException ? Directive.Stop : Directive.Restart));
+        new OneForOneStrategy(10, TimeSpan.FromMinutes(1), Decider.From(e =>
+            e is BindFailedException or ActorInitializationException { InnerException: BindFailedException } ? Directive.Stop : Directive.Restart));
 
     /// <summary>
     /// Shutdown, first step: stop accepting, close every connection cleanly, and answer once they are

@@ -46,8 +46,7 @@ public sealed class TcpListener : ReceiveActor
     protected override void PreStart()
     {
         var self = Self;
-        var binding = Context.System.TcpStream()
-            .Bind(_settings.ListenHost, _settings.ListenPort, _settings.Backlog)
+        var binding = TcpBind.Bind(Context.System, _settings.ListenHost, _settings.ListenPort, _settings.Backlog)
             .To(Sink.ActorRefWithAck<Tcp.IncomingConnection>(self, StreamInit.Instance, StreamAck.Instance, StreamDone.Instance))
             .Run(Context.Materializer());
         binding.PipeTo(self, success: b => new Bound(b));
