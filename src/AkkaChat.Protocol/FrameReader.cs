@@ -35,26 +35,21 @@ public static class FrameReader
             return false;
         }
 
-        var first = buffer.FirstSpan;
-        var version = first[0];
+        // Copied rather than read from FirstSpan: the header may span segments, and FirstSpan is empty
+        // when the sequence starts at the end of a segment.
+        Span<byte> header = stackalloc byte[FrameLayout.HeaderSize];
+        var available = (int)Math.Min(buffer.Length, FrameLayout.HeaderSize);
+        buffer.Slice(0, available).CopyTo(header);
+
+        var version = header[0];
         if (version != FrameLayout.Version)
         {
             throw new ProtocolException(ErrorCode.UnsupportedVersion, $"unsupported protocol version {version}");
         }
 
-        if (buffer.Length < FrameLayout.HeaderSize)
+        if (available < FrameLayout.HeaderSize)
         {
             return false;
-        }
-
-        Span<byte> header = stackalloc byte[FrameLayout.HeaderSize];
-        if (first.Length >= FrameLayout.HeaderSize)
-        {
-            first[..FrameLayout.HeaderSize].CopyTo(header);
-        }
-        else
-        {
-            buffer.Slice(0, FrameLayout.HeaderSize).CopyTo(header);
         }
 
         var typeCode = header[1];
