@@ -1,0 +1,109 @@
+using AkkaChat.Protocol;
+using AkkaChat.Protocol.Messages;
+using Google.Protobuf;
+
+namespace AkkaChat.EndToEnd.Tests;
+
+/// <summary>A node of its own with tight limits: send rate, idle timeout, connection limit.</summary>
+public sealed class StrictNodeFixture : IAsyncLifetime
+{
+    public const string Config = """
+        akkachat.rate-limit.send-per-second = 0.5
+        akkachat.rate-limit.send-burst = 3
+        akkachat.connection.idle-timeout = 3s
+        akkachat.config-reload.interval = 200ms
+        """;
+
+    public NodeProcess Node { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Node = await NodeProcess.StartAsync(Config);
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+}
+
+[Trait("Category", "Slow")]
+public sealed class LimitsTests(StrictNodeFixture fixture) : IClassFixture<StrictNodeFixture>
+{
+    private readonly NodeProcess _node = fixture.Node;
+
+    [Fact]
+    public async Task Sends_over_the_rate_limit_get_rate_limited_without_send_ack_and_the_connection_stays_open()
+    {
+        var bob = Users.NewPhone();
+        await using (var b = await _node.ConnectAsync())
+        {
+            await b.RegisterAsync(bob);
+        }
+
+        await using var a = await _node.ConnectAsync();
+        await a.RegisterAsync(Users.NewPhone());
+        for (var i = 0; i < 3; i++)
+        {
+            await a.SendTextAsync(bob, $"burst-{i}", "within the burst");
+        }
+
+        await a.SendAsync(new Send { ClientMsgId = "over", To = bob, Body = ByteString.CopyFromUtf8("one too many") });
+        await a.ExpectErrorAsync(ErrorCode.RateLimited, "over");
+        await a.ExpectAliveAsync();
+    }
+
+    [Fact]
+    public async Task A_connection_that_sends_nothing_for_the_idle_timeout_gets_idle_timeout_and_is_closed()
+    {
+        await using var client = await _node.ConnectAsync();
+        await client.ExpectAliveAsync();
+        await client.ExpectErrorAsync(ErrorCode.IdleTimeout);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task A_lowered_connection_limit_is_reloaded_from_the_config_file_and_answers_overloaded()
+    {
+        await _node.RewriteConfigAsync(StrictNodeFixture.Config + "\nakkachat.connection.max-connections = 1\n");
+        try
+        {
+            await using var holder = await _node.ConnectAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                await holder.ExpectAliveAsync();
+                await using var extra = await _node.ConnectAsync();
+                try
+                {
+                    var frame = await extra.ReadFrameAsync(TimeSpan.FromMilliseconds(500));
+                    Assert.Equal(ErrorCode.Overloaded, Assert.IsType<Error>(frame?.Message).ErrorCode);
+                    await extra.ExpectClosedAsync();
+                    break;
+                }
+                catch (TimeoutException) when (DateTime.UtcNow < deadline)
+                {
+                    // accepted: the reload has not applied yet
+                }
+            }
+
+            Assert.Contains("Reloaded", _node.Output);
+        }
+        finally
+        {
+            await _node.RewriteConfigAsync(StrictNodeFixture.Config);
+            await AwaitAcceptingAgainAsync();
+        }
+    }
+
+    /// <summary>Waits until the restored limit is reloaded: a second connection answers PING.</summary>
+    private async Task AwaitAcceptingAgainAsync()
+    {
+        await using var holder = await _node.ConnectAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await holder.ExpectAliveAsync();
+            await using var extra = await _node.ConnectAsync();
+            await extra.SendAsync(new Ping { Nonce = 7 });
+            if ((await extra.ReadFrameAsync())?.Message is Pong || DateTime.UtcNow > deadline)
+            {
+                return;
+            }
+        }
+    }
+}

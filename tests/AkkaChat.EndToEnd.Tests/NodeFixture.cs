@@ -1,0 +1,19 @@
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace AkkaChat.EndToEnd.Tests;
+
+/// <summary>One node process shared by a test class; tests keep apart by using their own phone numbers.</summary>
+public sealed class NodeFixture : IAsyncLifetime
+{
+    // Generous send limits: these tests are about semantics, the limit tests run their own node.
+    public const string Config = """
+        akkachat.rate-limit.send-per-second = 10000
+        akkachat.rate-limit.send-burst = 10000
+        """;
+
+    public NodeProcess Node { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Node = await NodeProcess.StartAsync(Config);
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+
+namespace AkkaChat.EndToEnd.Tests;
+
+/// <summary>
+/// A real AkkaChat node process on a free port and its own data directory. Its output is kept
+/// so a failing test can show what the node logged.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private static readonly string NodeAssembly = typeof(NodeProcess).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NodeAssembly").Value!;
+
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private NodeProcess(string dataDir, string configFile, int port)
+    {
+        DataDir = dataDir;
+        ConfigFile = configFile;
+        Port = port;
+    }
+
+    public string DataDir { get; }
+
+    public string ConfigFile { get; }
+
+    public int Port { get; private set; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process?.HasExited ?? true;
+
+    public int ExitCode => _process!.ExitCode;
+
+    /// <summary>Starts a node with the given HOCON (layered over the defaults) and waits until it accepts clients.</summary>
+    public static async Task<NodeProcess> StartAsync(string hocon = "", string? dataDir = null)
+    {
+        dataDir ??= Directory.CreateTempSubdirectory("akkachat-e2e-").FullName;
+        var configFile = Path.Combine(dataDir, "node.conf");
+        await File.WriteAllTextAsync(configFile, "akkachat.auth.reveal-codes = on\n" + hocon);
+        var node = new NodeProcess(dataDir, configFile, FreePort());
+        await node.StartAsync();
+        return node;
+    }
+
+    /// <summary>Starts the process again on the same port, data and config (after a kill or stop).</summary>
+    public async Task StartAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { NodeAssembly, "--config", ConfigFile, "--port", Port.ToString(), "--data-dir", Path.Combine(DataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\"" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the node");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilAcceptingAsync(TimeSpan.FromSeconds(60));
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitUntilAcceptingAsync(TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (DateTime.UtcNow < until)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"node exited with {_process.ExitCode} before accepting:\n{Output}");
+            }
+
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        throw new TimeoutException($"node did not accept connections on {Port} within {deadline}:\n{Output}");
+    }
+
+    /// <summary>kill -9: no shutdown hooks, no flushing.</summary>
+    public async Task KillAsync()
+    {
+        _process!.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, and wait for the process to exit on its own.</summary>
+    public async Task TerminateAsync(TimeSpan deadline)
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process!.Id.ToString()]);
+        await kill.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
+    public async Task RewriteConfigAsync(string hocon) =>
+        await File.WriteAllTextAsync(ConfigFile, "akkachat.auth.reveal-codes = on\n" + hocon);
+
+    public Task<TestClient> ConnectAsync() => TestClient.ConnectAsync(Port);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            await KillAsync();
+        }
+
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // left for the OS to clean up
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

@@ -1,0 +1,166 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using AkkaChat.Protocol;
+using AkkaChat.Protocol.Messages;
+using Google.Protobuf;
+
+namespace AkkaChat.EndToEnd.Tests;
+
+/// <summary>
+/// A deliberately plain protocol client for tests: one socket, frames in and out, no retries and no
+/// hidden ACKs, so each test states every step the protocol asks of a client.
+/// </summary>
+public sealed class TestClient : IAsyncDisposable
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
+
+    private TestClient(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    public static async Task<TestClient> ConnectAsync(int port)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        return new TestClient(tcp);
+    }
+
+    /// <summary>True when the connection ended with a reset rather than a clean close (FIN).</summary>
+    public bool ClosedByReset { get; private set; }
+
+    public Task SendAsync(IMessage message) => SendRawAsync(FrameWriter.ToBytes(message));
+
+    public async Task SendRawAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+
+    /// <summary>The next frame, or null once the node closed the connection.</summary>
+    public async Task<Frame?> ReadFrameAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (true)
+        {
+            var pending = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+            if (FrameReader.TryRead(ref pending, out var frame))
+            {
+                _start = _end - (int)pending.Length;
+                return frame;
+            }
+
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+
+            if (_end == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, _buffer.Length * 2);
+            }
+
+            int read;
+            try
+            {
+                read = await _stream.ReadAsync(_buffer.AsMemory(_end), cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no frame within {timeout ?? DefaultTimeout}");
+            }
+            catch (IOException)
+            {
+                ClosedByReset = true;
+                return null;
+            }
+
+            if (read == 0)
+            {
+                return null;
+            }
+
+            _end += read;
+        }
+    }
+
+    public async Task<T> ExpectAsync<T>(TimeSpan? timeout = null)
+        where T : class, IMessage
+    {
+        var frame = await ReadFrameAsync(timeout);
+        return frame?.Message switch
+        {
+            T expected => expected,
+            null when frame is null => throw new InvalidOperationException($"connection closed while expecting {typeof(T).Name}"),
+            var other => throw new InvalidOperationException($"expected {typeof(T).Name}, got {frame?.Type}: {other}"),
+        };
+    }
+
+    public async Task<Error> ExpectErrorAsync(ErrorCode code, string? reference = null)
+    {
+        var error = await ExpectAsync<Error>();
+        Assert.Equal(code, error.ErrorCode);
+        if (reference is not null)
+        {
+            Assert.Equal(reference, error.Ref);
+        }
+
+        return error;
+    }
+
+    /// <summary>Asserts the node closes the connection with no further frame.</summary>
+    public async Task ExpectClosedAsync(TimeSpan? timeout = null)
+    {
+        var frame = await ReadFrameAsync(timeout);
+        Assert.True(frame is null, $"expected the connection to close, got {frame?.Type}: {frame?.Message}");
+    }
+
+    /// <summary>Asserts nothing arrives for <paramref name="quiet"/> (PING/PONG proves the connection is alive).</summary>
+    public async Task ExpectAliveAsync()
+    {
+        var nonce = (ulong)Random.Shared.NextInt64();
+        await SendAsync(new Ping { Nonce = nonce });
+        var pong = await ExpectAsync<Pong>();
+        Assert.Equal(nonce, pong.Nonce);
+    }
+
+    // ---- registration and login, as the spec describes them ----
+
+    /// <summary>AUTH_REQUEST_CODE, then AUTH_VERIFY with the dev_code; returns the AUTH_OK (with token).</summary>
+    public async Task<AuthOk> RegisterAsync(string phone)
+    {
+        await SendAsync(new AuthRequestCode { Phone = phone });
+        var sent = await ExpectAsync<AuthCodeSent>();
+        Assert.Matches("^[0-9]{6}$", sent.DevCode);
+        await SendAsync(new AuthVerify { Phone = phone, Code = sent.DevCode, DeviceName = "test" });
+        var ok = await ExpectAsync<AuthOk>();
+        Assert.True(ok.Token.Length >= 32, "token must be at least 32 bytes");
+        return ok;
+    }
+
+    public async Task<AuthOk> LoginAsync(string phone, ByteString token)
+    {
+        await SendAsync(new AuthLogin { Phone = phone, Token = token });
+        return await ExpectAsync<AuthOk>();
+    }
+
+    public async Task<SendAck> SendTextAsync(string to, string clientMsgId, string text)
+    {
+        await SendAsync(new Send { ClientMsgId = clientMsgId, To = to, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8(text) });
+        var ack = await ExpectAsync<SendAck>();
+        Assert.Equal(clientMsgId, ack.ClientMsgId);
+        return ack;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync();
+        _tcp.Dispose();
+    }
+}
