@@ -114,14 +114,15 @@ public sealed class TestClient : IAsyncDisposable
         return error;
     }
 
-    /// <summary>Asserts the node closes the connection with no further frame.</summary>
+    /// <summary>Asserts the node closes the connection cleanly (FIN, not a reset), with no further frame.</summary>
     public async Task ExpectClosedAsync(TimeSpan? timeout = null)
     {
         var frame = await ReadFrameAsync(timeout);
         Assert.True(frame is null, $"expected the connection to close, got {frame?.Type}: {frame?.Message}");
+        Assert.False(ClosedByReset, "the node reset the connection instead of closing it cleanly");
     }
 
-    /// <summary>Asserts nothing arrives for <paramref name="quiet"/> (PING/PONG proves the connection is alive).</summary>
+    /// <summary>Asserts the connection is open and every earlier frame was handled: PING gets its PONG next.</summary>
     public async Task ExpectAliveAsync()
     {
         var nonce = (ulong)Random.Shared.NextInt64();

@@ -25,6 +25,9 @@ public sealed class ConnectionsSupervisor : ReceiveActor
     private readonly IActorRef _users;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IMaterializer _materializer;
+    /// <summary>Connection actors are named c-1, c-2, ...; the stream supervisor is a child too.</summary>
+    private const string ConnectionNamePrefix = "c-";
+
     private long _nextId;
     private int _open;
     private IActorRef? _closeAllRequester;
@@ -49,7 +52,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
         {
             _log.Info("Closing {0} connections", _open);
             _closeAllRequester = Sender;
-            foreach (var child in Context.GetChildren())
+            foreach (var child in Context.GetChildren().Where(c => c.Path.Name.StartsWith(ConnectionNamePrefix, StringComparison.Ordinal)))
             {
                 child.Tell(ConnectionActor.NodeShuttingDown.Instance);
             }
@@ -87,7 +90,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
 
         var connection = Context.ActorOf(
             ConnectionActor.Props(_settings, _runtime, _users, incoming.RemoteAddress.ToString() ?? "?"),
-            "c-" + ++_nextId);
+            ConnectionNamePrefix + ++_nextId);
         Context.Watch(connection);
         _open++;
         incoming.HandleWith(

@@ -105,6 +105,12 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
         private void OnPush()
         {
             var chunk = Grab(_stage.In);
+            if (_closing)
+            {
+                Pull(_stage.In); // drain until the peer's FIN; see FinishWriting
+                return;
+            }
+
             Append(chunk);
             Deliver();
             PullIfReady();
@@ -201,7 +207,25 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
 
             if (_closing && _outgoing is not { Count: > 0 })
             {
-                CompleteStage();
+                FinishWriting();
+            }
+        }
+
+        /// <summary>
+        /// Completes the write side only. The TCP stage then sends FIN; cancelling the read side too
+        /// could make it abort the socket with a reset instead. The read side keeps draining until
+        /// the peer closes, which completes the stage (or the actor stops and cuts it).
+        /// </summary>
+        private void FinishWriting()
+        {
+            if (!IsClosed(_stage.Out))
+            {
+                Complete(_stage.Out);
+            }
+
+            if (!HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
+            {
+                Pull(_stage.In);
             }
         }
 
@@ -221,9 +245,10 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
                     _closing = true;
                     _closeReason = "closed by node";
                     _stopReading = true;
+                    ReleasePending();
                     if (_outgoing is not { Count: > 0 })
                     {
-                        CompleteStage();
+                        FinishWriting();
                     }
 
                     break;
