@@ -1,3 +1,4 @@
+using AkkaChat.TestKit;
 using AkkaChat.Protocol.Messages;
 using Google.Protobuf;
 

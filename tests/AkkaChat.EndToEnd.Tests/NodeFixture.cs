@@ -1,3 +1,4 @@
+using AkkaChat.TestKit;
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace AkkaChat.EndToEnd.Tests;

@@ -4,16 +4,17 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 
-namespace AkkaChat.EndToEnd.Tests;
+namespace AkkaChat.TestKit;
 
 /// <summary>
 /// A real AkkaChat node process on a free port and its own data directory. Its output is kept
-/// so a failing test can show what the node logged.
+/// so a failing test can show what the node logged. The node binary is the one built with this kit,
+/// or the file named by the AKKACHAT_NODE_ASSEMBLY environment variable.
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
-    private static readonly string NodeAssembly = typeof(NodeProcess).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NodeAssembly").Value!;
+    public static string NodeAssembly { get; } = Environment.GetEnvironmentVariable("AKKACHAT_NODE_ASSEMBLY")
+        ?? typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "AkkaChat.NodeAssembly").Value!;
 
     private readonly StringBuilder _output = new();
     private Process? _process;
@@ -136,8 +137,6 @@ public sealed class NodeProcess : IAsyncDisposable
     public async Task RewriteConfigAsync(string hocon) =>
         await File.WriteAllTextAsync(ConfigFile, "akkachat.auth.reveal-codes = on\n" + hocon);
 
-    public Task<TestClient> ConnectAsync() => TestClient.ConnectAsync(Port);
-
     public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
@@ -156,7 +155,7 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
