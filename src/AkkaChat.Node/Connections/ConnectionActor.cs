@@ -40,6 +40,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
 
     private IActorRef _stage = ActorRefs.Nobody;
     private string? _phone;
+    private IActorRef? _user; // the user actor this session is attached to, watched
     private long _lastReceivedMs = Environment.TickCount64;
     private TokenBucket _sendBudget;
 
@@ -89,6 +90,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
         Receive<AuthOk>(ok =>
         {
             Timers.Cancel(AuthTimedOut.Instance);
+            WatchUser(Sender);
             Write(ok);
             _log.Info("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
             Become(Active);
@@ -112,7 +114,32 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
         Receive<SendAck>(Write);
         Receive<ProtocolError>(WriteError);
         Receive<SessionReplaced>(_ => Fail(ErrorCode.Replaced, "logged in elsewhere"));
+        Receive<Terminated>(t => t.ActorRef.Equals(_user), _ => Resume("its user actor stopped"));
+        Receive<SessionInterrupted>(_ => Resume("its user actor restarted"));
+        Receive<SessionResumed>(_ => WatchUser(Sender));
         HandleCommon();
+    }
+
+    /// <summary>
+    /// The user actor this session is attached to moved (its shard was handed off or its node went
+    /// down) or restarted: attach again through the shard region. The client sees nothing but the
+    /// unacknowledged items pushed once more (it drops duplicates by server_msg_id).
+    /// </summary>
+    private void Resume(string why)
+    {
+        _log.Info("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
+        _users.Tell(new ResumeSession { Phone = _phone });
+    }
+
+    private void WatchUser(IActorRef user)
+    {
+        if (_user is not null && !_user.Equals(user))
+        {
+            Context.Unwatch(_user);
+        }
+
+        _user = user;
+        Context.Watch(user);
     }
 
     private void Closing()

@@ -31,6 +31,9 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("sr", StoreReceipt.Parser);
         Register("rs", ReceiptStored.Parser);
         Register("sx", SessionReplaced.Parser);
+        Register("ss", ResumeSession.Parser);
+        Register("sd", SessionResumed.Parser);
+        Register("si", SessionInterrupted.Parser);
         // wire payloads a user actor sends to a (possibly remote) connection
         Register("w81", AuthCodeSent.Parser);
         Register("w82", AuthOk.Parser);

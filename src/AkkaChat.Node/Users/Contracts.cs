@@ -19,3 +19,5 @@ public sealed partial class MarkRead : IWithUserId { string IWithUserId.UserId =
 public sealed partial class StoreReceipt : IWithUserId { string IWithUserId.UserId => Phone; }
 
 public sealed partial class ReceiptStored : IWithUserId { string IWithUserId.UserId => Phone; }
+
+public sealed partial class ResumeSession : IWithUserId { string IWithUserId.UserId => Phone; }

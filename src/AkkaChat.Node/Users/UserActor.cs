@@ -58,6 +58,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         Command<RequestCode>(_ => HandleRequestCode());
         Command<VerifyCode>(HandleVerify);
         Command<Login>(HandleLogin);
+        Command<ResumeSession>(HandleResume);
         Command<SubmitMessage>(HandleSubmit);
         Command<AcknowledgeItems>(HandleAcknowledge);
         Command<MarkRead>(HandleRead);
@@ -162,6 +163,30 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         });
         _log.Debug("User {0}: session {1} attached, {2} items pending", _phone, connection.Path.Name, _state.Inbox.Count);
         Push();
+    }
+
+    private void HandleResume(ResumeSession resume)
+    {
+        if (_session is not null && !_session.Equals(Sender))
+        {
+            Sender.Tell(new SessionReplaced { Phone = _phone }); // a newer login got here first
+            return;
+        }
+
+        _session = Sender;
+        Context.Watch(Sender);
+        _deliveredUpTo = _state.RemovedUpTo;
+        Sender.Tell(new SessionResumed { Phone = _phone });
+        _log.Info("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
+        Push();
+    }
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        // The restarted incarnation recovers the queue from the journal but not the session:
+        // ask the session to attach itself again.
+        _session?.Tell(new SessionInterrupted { Phone = _phone });
+        base.PreRestart(reason, message);
     }
 
     private void HandleTerminated(Terminated terminated)
