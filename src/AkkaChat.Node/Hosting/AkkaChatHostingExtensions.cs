@@ -14,6 +14,9 @@ namespace AkkaChat.Node.Hosting;
 
 public static class AkkaChatHostingExtensions
 {
+    /// <summary>Every node of a cluster must use the same actor system name.</summary>
+    public const string ActorSystemName = "akkachat";
+
     /// <summary>
     /// Registers the node's services and its actor system: the cluster (one member unless seeds are
     /// configured), the user shard region, then the supervision tree of <see cref="NodeSupervisor"/>.
@@ -25,7 +28,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
 
-        services.AddAkka("akkachat", (akka, provider) =>
+        services.AddAkka(ActorSystemName, (akka, provider) =>
         {
             akka.AddHocon(config.WithFallback(NodeConfig.AkkaConfig(settings)), HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>

@@ -88,6 +88,22 @@ public static class NodeConfig
         return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
+    /// <summary>
+    /// A node that joins other nodes (seed nodes configured) must share their journal: a user's
+    /// queue moves between nodes with its shard. SQLite is a local file, so it is refused there.
+    /// </summary>
+    public static void ValidateCluster(Config config, AkkaChatSettings settings)
+    {
+        var seeds = config.GetStringList("akka.cluster.seed-nodes");
+        if (seeds.Count > 0 && settings.Storage == StorageProvider.Sqlite)
+        {
+            throw new ConfigurationException(
+                "akka.cluster.seed-nodes is set, but akkachat.storage.provider = sqlite: the nodes of a cluster must share " +
+                "one journal. Set akkachat.storage.provider = postgresql and akkachat.storage.connection-string " +
+                "(scripts/start-postgres.sh starts a local server).");
+        }
+    }
+
     public static string SqliteFile(AkkaChatSettings settings) => Path.Combine(Path.GetFullPath(settings.DataDir), "akkachat.db");
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

@@ -3,19 +3,24 @@ namespace AkkaChat.Node.Hosting;
 /// <summary>
 /// Command line of the node:
 /// <code>
-/// AkkaChat.Node [--config FILE] [--port N] [--data-dir DIR] [--set KEY=VALUE]... [--version]
+/// AkkaChat.Node [--config FILE] [--port N] [--data-dir DIR] [--remote-port N] [--seed HOST:PORT]...
+///               [--set KEY=VALUE]... [--version]
 /// </code>
-/// --port, --data-dir and --set are shorthands layered over the config file (last wins).
+/// Everything but --config and --version is a shorthand for a HOCON line layered over the config
+/// file, in order (the last one for a key wins). --seed may be repeated; all seeds go into
+/// akka.cluster.seed-nodes.
 /// </summary>
 public sealed record NodeOptions(string? ConfigFile, IReadOnlyList<string> Overrides, bool ShowVersion)
 {
-    public const string Usage = "usage: AkkaChat.Node [--config FILE] [--port N] [--data-dir DIR] [--set KEY=VALUE]... [--version]";
+    public const string Usage =
+        "usage: AkkaChat.Node [--config FILE] [--port N] [--data-dir DIR] [--remote-port N] [--seed HOST:PORT]... [--set KEY=VALUE]... [--version]";
 
     public static NodeOptions Parse(string[] args)
     {
         string? configFile = null;
         var overrides = new List<string>();
         var showVersion = false;
+        var seeds = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
@@ -30,6 +35,12 @@ public sealed record NodeOptions(string? ConfigFile, IReadOnlyList<string> Overr
                 case "--data-dir":
                     overrides.Add($"akkachat.storage.data-dir = \"{Value().Replace("\\", "\\\\").Replace("\"", "\\\"")}\"");
                     break;
+                case "--remote-port":
+                    overrides.Add($"akka.remote.dot-netty.tcp.port = {int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture)}");
+                    break;
+                case "--seed":
+                    seeds.Add(Value());
+                    break;
                 case "--set":
                     overrides.Add(Value());
                     break;
@@ -41,6 +52,19 @@ public sealed record NodeOptions(string? ConfigFile, IReadOnlyList<string> Overr
             }
         }
 
+        if (seeds.Count > 0)
+        {
+            overrides.Add($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(SeedAddress))}]");
+        }
+
         return new NodeOptions(configFile, overrides, showVersion);
     }
+
+    /// <summary>HOST:PORT of a seed's remoting endpoint as an Akka address (already full addresses pass through).</summary>
+    private static string SeedAddress(string seed) =>
+        seed.StartsWith("akka.tcp://", StringComparison.Ordinal)
+            ? $"\"{seed}\""
+            : seed.Split(':') is [var host, var port] && int.TryParse(port, out _)
+                ? $"\"akka.tcp://{AkkaChatHostingExtensions.ActorSystemName}@{host}:{port}\""
+                : throw new ArgumentException($"--seed '{seed}' is not HOST:PORT\n{Usage}");
 }

@@ -1,0 +1,55 @@
+using Akka.Configuration;
+using AkkaChat.Node.Configuration;
+using AkkaChat.Protocol;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaChat.Node.Hosting;
+
+/// <summary>
+/// Builds a node from its command line: configuration, validation, storage preparation, and the
+/// host with its actor system. Used by Program and by tests that run nodes in-process.
+/// </summary>
+public static class ChatNodeHost
+{
+    /// <summary>
+    /// Validates the configuration and builds the host (not started). Throws
+    /// <see cref="ConfigurationException"/> or <see cref="ArgumentException"/> naming what is wrong.
+    /// </summary>
+    public static (IHost Host, AkkaChatSettings Settings) Build(NodeOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var config = NodeConfig.Load(options.ConfigFile, options.Overrides);
+        var settings = AkkaChatSettings.Create(config);
+        NodeConfig.ValidateCluster(config, settings);
+        if (settings.Storage == StorageProvider.Sqlite)
+        {
+            AkkaChatHostingExtensions.PrepareSqlite(settings);
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = false });
+        builder.Logging.ClearProviders();
+        if (configureLogging is null)
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+        else
+        {
+            configureLogging(builder.Logging);
+        }
+
+        builder.Services.AddAkkaChatNode(
+            config,
+            settings,
+            options.ConfigFile is null ? null : new ConfigFile(Path.GetFullPath(options.ConfigFile), options.Overrides));
+        return (builder.Build(), settings);
+    }
+
+    /// <summary>The one line a node prints when it starts.</summary>
+    public static string Banner(AkkaChatSettings settings) =>
+        $"AkkaChat node {settings.NodeName}: protocol v{FrameLayout.Version} on {settings.ListenHost}:{settings.ListenPort}, " +
+        $"data in {(settings.Storage == StorageProvider.Sqlite ? NodeConfig.SqliteFile(settings) : "PostgreSQL")}";
+}
