@@ -48,7 +48,7 @@ public sealed record AkkaChatSettings
     {
         var c = config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section");
         var host = c.GetString("listen.host");
-        var port = Positive(c, "listen.port", c.GetInt("listen.port"));
+        var port = Positive(c, "listen.port");
         var name = c.GetString("node-name");
         var storage = c.GetString("storage.provider")?.ToLowerInvariant() switch
         {
@@ -67,23 +67,23 @@ public sealed record AkkaChatSettings
             NodeName = string.IsNullOrWhiteSpace(name) ? DefaultNodeName(host, port) : name,
             ListenHost = string.IsNullOrWhiteSpace(host) ? throw new ConfigurationException("akkachat.listen.host is empty") : host,
             ListenPort = port,
-            Backlog = Positive(c, "listen.backlog", c.GetInt("listen.backlog")),
+            Backlog = Positive(c, "listen.backlog"),
             DataDir = c.GetString("storage.data-dir") is { Length: > 0 } dir ? dir : throw new ConfigurationException("akkachat.storage.data-dir is empty"),
             Storage = storage,
             StorageConnectionString = connectionString,
-            RevealCodes = c.GetBoolean("auth.reveal-codes"),
+            RevealCodes = Read(c, "auth.reveal-codes", static (section, path) => section.GetBoolean(path)),
             CodeTtl = PositiveTime(c, "auth.code-ttl"),
-            CodeMaxTries = Positive(c, "auth.code-max-tries", c.GetInt("auth.code-max-tries")),
-            SendBufferFrames = Positive(c, "connection.send-buffer-frames", c.GetInt("connection.send-buffer-frames")),
-            ReceiveWindowFrames = Positive(c, "connection.receive-window-frames", c.GetInt("connection.receive-window-frames")),
-            MaxBodyBytes = Positive(c, "limits.max-body-bytes", c.GetInt("limits.max-body-bytes")),
-            MaxClientMsgIdLength = Positive(c, "limits.max-client-msg-id-length", c.GetInt("limits.max-client-msg-id-length")),
-            DeliveryWindow = Positive(c, "delivery.window", c.GetInt("delivery.window")),
-            DedupWindow = Positive(c, "delivery.dedup-window", c.GetInt("delivery.dedup-window")),
-            SnapshotAfter = Positive(c, "delivery.snapshot-after", c.GetInt("delivery.snapshot-after")),
+            CodeMaxTries = Positive(c, "auth.code-max-tries"),
+            SendBufferFrames = Positive(c, "connection.send-buffer-frames"),
+            ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
+            MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
+            MaxClientMsgIdLength = Positive(c, "limits.max-client-msg-id-length"),
+            DeliveryWindow = Positive(c, "delivery.window"),
+            DedupWindow = Positive(c, "delivery.dedup-window"),
+            SnapshotAfter = Positive(c, "delivery.snapshot-after"),
             PassivateAfter = PositiveTime(c, "users.passivate-after"),
             RetentionMaxAge = PositiveTime(c, "retention.max-age"),
-            ConfigReloadInterval = c.GetTimeSpan("config-reload.interval", null, allowInfinite: false),
+            ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
             Runtime = RuntimeSettings.Create(config),
         };
     }
@@ -92,13 +92,32 @@ public sealed record AkkaChatSettings
     private static string DefaultNodeName(string host, int port) =>
         host is "0.0.0.0" or "::" or "" ? $"{Environment.MachineName}:{port}" : $"{host}:{port}";
 
-    internal static int Positive(Config c, string key, int value) =>
-        value > 0 ? value : throw new ConfigurationException($"akkachat.{key} must be positive, is {value}");
+    internal static int Positive(Config c, string key)
+    {
+        var value = Read(c, key, static (section, path) => section.GetInt(path));
+        return value > 0 ? value : throw new ConfigurationException($"akkachat.{key} must be positive, is {value}");
+    }
 
     internal static TimeSpan PositiveTime(Config c, string key)
     {
-        var value = c.GetTimeSpan(key, null, allowInfinite: false);
+        var value = Read(c, key, static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false));
         return value > TimeSpan.Zero ? value : throw new ConfigurationException($"akkachat.{key} must be positive, is {value}");
+    }
+
+    /// <summary>
+    /// Reads akkachat.<paramref name="key"/>. HOCON reports a value of the wrong type (a word where a
+    /// number belongs, "-1s") without naming the key, and not always as a ConfigurationException.
+    /// </summary>
+    internal static T Read<T>(Config c, string key, Func<Config, string, T> read)
+    {
+        try
+        {
+            return read(c, key);
+        }
+        catch (Exception e) when (e is FormatException or NotSupportedException or OverflowException)
+        {
+            throw new ConfigurationException($"akkachat.{key}: {e.Message}", e);
+        }
     }
 }
 
@@ -121,11 +140,11 @@ public sealed record RuntimeSettings(
     public static RuntimeSettings Create(Config config)
     {
         var c = config.GetConfig("akkachat");
-        var perSecond = c.GetDouble("rate-limit.send-per-second");
+        var perSecond = AkkaChatSettings.Read(c, "rate-limit.send-per-second", static (section, path) => section.GetDouble(path));
         return new RuntimeSettings(
             AkkaChatSettings.PositiveTime(c, "connection.idle-timeout"),
-            AkkaChatSettings.Positive(c, "connection.max-connections", c.GetInt("connection.max-connections")),
+            AkkaChatSettings.Positive(c, "connection.max-connections"),
             perSecond > 0 ? perSecond : throw new ConfigurationException($"akkachat.rate-limit.send-per-second must be positive, is {perSecond}"),
-            AkkaChatSettings.Positive(c, "rate-limit.send-burst", c.GetInt("rate-limit.send-burst")));
+            AkkaChatSettings.Positive(c, "rate-limit.send-burst"));
     }
 }

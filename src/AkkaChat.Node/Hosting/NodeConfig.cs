@@ -20,7 +20,7 @@ public static class NodeConfig
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 
-    /// <summary>The user's file (or nothing) layered over reference.conf.</summary>
+    /// <summary>The user's file (or nothing) layered over reference.conf, and the override lines over both (last wins).</summary>
     public static Config Load(string? configFile, IEnumerable<string> overrides)
     {
         var config = ReferenceConfig;
@@ -34,7 +34,8 @@ public static class NodeConfig
             config = ConfigurationFactory.ParseString(File.ReadAllText(configFile)).WithFallback(config);
         }
 
-        foreach (var line in overrides.Reverse())
+        // Each line goes on top of everything before it, so the last one for a key wins.
+        foreach (var line in overrides)
         {
             config = ConfigurationFactory.ParseString(line).WithFallback(config);
         }

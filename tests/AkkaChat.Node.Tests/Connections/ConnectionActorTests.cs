@@ -1,0 +1,358 @@
+using Akka.Actor;
+using Akka.TestKit;
+using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Connections;
+using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Tests.Support;
+using AkkaChat.Node.Transport;
+using AkkaChat.Protocol;
+using AkkaChat.Protocol.Messages;
+using Google.Protobuf;
+using Xunit.Abstractions;
+
+namespace AkkaChat.Node.Tests.Connections;
+
+/// <summary>
+/// A ConnectionActor between two probes: one stands in for its <see cref="ConnectionStage"/> (frames
+/// in, bytes out), the other for the user shard region.
+/// </summary>
+public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+{
+    private const string Me = "+14155550100";
+    private const string Alice = "+447700900123";
+
+    private static readonly AkkaChatSettings Settings = TestSettings.Create();
+
+    // ---- before login ----
+
+    [Fact]
+    public void A_ping_before_login_is_answered_with_a_pong()
+    {
+        var (connection, stage, _) = Open();
+
+        connection.Tell(Received(new Ping { Nonce = 42 }));
+
+        var pong = ExpectFrame<Pong>(stage);
+        Assert.Equal(42UL, pong.Nonce);
+        Assert.InRange(pong.ServerTimeMs, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
+        ExpectHandled(stage);
+    }
+
+    [Fact]
+    public void A_send_before_login_is_refused_as_unauthenticated_and_closes()
+    {
+        var (connection, stage, users) = Open();
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Body = ByteString.CopyFromUtf8("hi") }));
+
+        Assert.Equal(ErrorCode.Unauthenticated, ExpectFrame<Error>(stage).ErrorCode);
+        stage.ExpectMsg<ConnectionStage.Close>();
+        ExpectHandled(stage);
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void An_unknown_frame_type_is_answered_with_unknown_type_and_the_connection_stays()
+    {
+        var (connection, stage, _) = Open();
+
+        connection.Tell(new ConnectionStage.FrameReceived(new Frame((FrameType)0x7E, null)));
+
+        Assert.Equal(ErrorCode.UnknownType, ExpectFrame<Error>(stage).ErrorCode);
+        ExpectHandled(stage);
+
+        connection.Tell(Received(new Ping { Nonce = 1 })); // still open: the next frame is served
+        Assert.Equal(1UL, ExpectFrame<Pong>(stage).Nonce);
+        ExpectHandled(stage);
+    }
+
+    [Fact]
+    public void A_server_to_client_frame_type_from_the_client_is_an_unknown_type()
+    {
+        var (connection, stage, _) = Open();
+
+        connection.Tell(Received(new Pong { Nonce = 1 }));
+
+        Assert.Equal(ErrorCode.UnknownType, ExpectFrame<Error>(stage).ErrorCode);
+        ExpectHandled(stage);
+    }
+
+    [Fact]
+    public void A_login_with_a_bad_phone_number_is_a_bad_request_and_the_connection_stays()
+    {
+        var (connection, stage, users) = Open();
+
+        connection.Tell(Received(new AuthLogin { Phone = "0044 7700 900123", Token = ByteString.CopyFrom(new byte[32]) }));
+
+        Assert.Equal(ErrorCode.BadRequest, ExpectFrame<Error>(stage).ErrorCode);
+        ExpectHandled(stage);
+
+        // Still waiting for a login: a good one goes through.
+        connection.Tell(Received(new AuthLogin { Phone = Me, Token = ByteString.CopyFrom(new byte[32]) }));
+        Assert.Equal(Me, users.ExpectMsg<Login>().Phone);
+    }
+
+    [Fact]
+    public void A_code_request_is_forwarded_and_its_answer_written()
+    {
+        var (connection, stage, users) = Open();
+
+        connection.Tell(Received(new AuthRequestCode { Phone = Me }));
+
+        Assert.Equal(Me, users.ExpectMsg<RequestCode>().Phone);
+        ExpectHandled(stage);
+        users.Reply(new AuthCodeSent { ExpiresInS = 600 });
+        Assert.Equal(600U, ExpectFrame<AuthCodeSent>(stage).ExpiresInS);
+    }
+
+    // ---- logging in ----
+
+    [Fact]
+    public void Frames_sent_while_logging_in_are_held_until_auth_ok_and_then_handled()
+    {
+        var (connection, stage, users) = Open();
+        var token = ByteString.CopyFrom(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+
+        connection.Tell(Received(new AuthLogin { Phone = Me, Token = token }));
+        var login = users.ExpectMsg<Login>();
+        Assert.Equal((Me, token), (login.Phone, login.Token));
+        ExpectHandled(stage);
+
+        connection.Tell(Received(new Ping { Nonce = 7 }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Body = ByteString.CopyFromUtf8("hi") }));
+        users.Reply(new AuthOk { Node = "n1", Pending = 0 });
+
+        // Had the PING not been held, its PONG would have been written before AUTH_OK.
+        Assert.Equal("n1", ExpectFrame<AuthOk>(stage).Node);
+        Assert.Equal(7UL, ExpectFrame<Pong>(stage).Nonce);
+        ExpectHandled(stage);
+        Assert.Equal("c-1", users.ExpectMsg<SubmitMessage>().ClientMsgId);
+        ExpectHandled(stage);
+    }
+
+    [Fact]
+    public void A_refused_login_is_answered_with_auth_failed_and_closes()
+    {
+        var (connection, stage, users) = Open();
+        connection.Tell(Received(new AuthLogin { Phone = Me, Token = ByteString.CopyFrom(new byte[32]) }));
+        users.ExpectMsg<Login>();
+        ExpectHandled(stage);
+
+        users.Reply(Error.Of(ErrorCode.AuthFailed, "unknown phone or token"));
+
+        Assert.Equal(ErrorCode.AuthFailed, ExpectFrame<Error>(stage).ErrorCode);
+        stage.ExpectMsg<ConnectionStage.Close>();
+    }
+
+    [Fact]
+    public void A_registration_code_logs_the_connection_in()
+    {
+        var (connection, stage, users) = Open();
+
+        connection.Tell(Received(new AuthVerify { Phone = Me, Code = "123456", DeviceName = "phone" }));
+
+        var verify = users.ExpectMsg<VerifyCode>();
+        Assert.Equal((Me, "123456", "phone"), (verify.Phone, verify.Code, verify.DeviceName));
+        ExpectHandled(stage);
+        users.Reply(new AuthOk { Token = ByteString.CopyFrom(new byte[32]) });
+        Assert.Equal(32, ExpectFrame<AuthOk>(stage).Token.Length);
+
+        connection.Tell(Received(new Ack { UpToSeq = 3 }));
+        var ack = users.ExpectMsg<AcknowledgeItems>();
+        Assert.Equal((Me, 3UL), (ack.Phone, ack.UpToSeq));
+        ExpectHandled(stage);
+    }
+
+    // ---- logged in ----
+
+    [Fact]
+    public void After_login_a_send_becomes_a_submission_to_the_recipient_from_me()
+    {
+        var (connection, stage, users) = OpenLoggedIn();
+
+        connection.Tell(Received(new Send
+        {
+            ClientMsgId = "c-1", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hello"), MediaId = "m-1",
+        }));
+
+        var submit = users.ExpectMsg<SubmitMessage>();
+        Assert.Equal(
+            (Alice, Me, "c-1", (uint)MessageKind.Text, "hello", "m-1"),
+            (submit.Phone, submit.From, submit.ClientMsgId, submit.Kind, submit.Body.ToStringUtf8(), submit.MediaId));
+        ExpectHandled(stage);
+
+        users.Reply(new SendAck { ClientMsgId = "c-1", ServerMsgId = "srv-1" });
+        Assert.Equal("srv-1", ExpectFrame<SendAck>(stage).ServerMsgId);
+    }
+
+    [Fact]
+    public void Queued_items_from_the_user_actor_are_written_in_the_order_they_arrive()
+    {
+        var (connection, stage, _) = OpenLoggedIn();
+
+        connection.Tell(new Deliver { Seq = 1, ServerMsgId = "srv-1", From = Alice });
+        connection.Tell(new Receipt { Seq = 2, ServerMsgId = "srv-0", By = Alice, Status = (uint)ReceiptStatus.Read });
+
+        Assert.Equal(1UL, ExpectFrame<Deliver>(stage).Seq);
+        Assert.Equal(2UL, ExpectFrame<Receipt>(stage).Seq);
+    }
+
+    [Fact]
+    public void A_send_over_the_rate_limit_is_refused_with_its_client_msg_id_and_the_connection_stays()
+    {
+        var runtime = new RuntimeSettingsSource(Settings.Runtime with { SendBurst = 2, SendPerSecond = 0.001 });
+        var (connection, stage, users) = OpenLoggedIn(runtime);
+
+        for (var i = 1; i <= 3; i++)
+        {
+            connection.Tell(Received(new Send { ClientMsgId = $"c-{i}", To = Alice, Body = ByteString.CopyFromUtf8("hi") }));
+        }
+
+        Assert.Equal("c-1", users.ExpectMsg<SubmitMessage>().ClientMsgId);
+        Assert.Equal("c-2", users.ExpectMsg<SubmitMessage>().ClientMsgId);
+        ExpectHandled(stage);
+        ExpectHandled(stage);
+        var error = ExpectFrame<Error>(stage);
+        Assert.Equal((ErrorCode.RateLimited, "c-3"), (error.ErrorCode, error.Ref));
+        ExpectHandled(stage);
+
+        connection.Tell(Received(new Ping { Nonce = 9 }));
+        Assert.Equal(9UL, ExpectFrame<Pong>(stage).Nonce);
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Theory]
+    [InlineData("", ErrorCode.BadRequest)]
+    [InlineData("g:family", ErrorCode.NotFound)]
+    [InlineData("not-a-phone", ErrorCode.BadRequest)]
+    public void A_send_to_an_unusable_address_is_refused_with_its_client_msg_id(string to, ErrorCode expected)
+    {
+        var (connection, stage, users) = OpenLoggedIn();
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = to, Body = ByteString.CopyFromUtf8("hi") }));
+
+        var error = ExpectFrame<Error>(stage);
+        Assert.Equal((expected, "c-1"), (error.ErrorCode, error.Ref));
+        ExpectHandled(stage);
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_send_with_a_body_over_the_limit_is_too_large()
+    {
+        var (connection, stage, _) = OpenLoggedIn(settings: Settings with { MaxBodyBytes = 10 });
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Body = ByteString.CopyFrom(new byte[11]) }));
+
+        var error = ExpectFrame<Error>(stage);
+        Assert.Equal((ErrorCode.TooLarge, "c-1"), (error.ErrorCode, error.Ref));
+    }
+
+    [Fact]
+    public void A_newer_login_elsewhere_closes_this_connection_with_replaced()
+    {
+        var (connection, stage, _) = OpenLoggedIn();
+
+        connection.Tell(new SessionReplaced { Phone = Me });
+
+        Assert.Equal(ErrorCode.Replaced, ExpectFrame<Error>(stage).ErrorCode);
+        stage.ExpectMsg<ConnectionStage.Close>();
+    }
+
+    [Fact]
+    public void A_connection_that_sends_nothing_for_the_idle_timeout_is_closed()
+    {
+        var runtime = new RuntimeSettingsSource(Settings.Runtime with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        var (_, stage, _) = Open(runtime);
+
+        var error = ExpectFrame<Error>(stage, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(ErrorCode.IdleTimeout, error.ErrorCode);
+        stage.ExpectMsg<ConnectionStage.Close>();
+    }
+
+    [Fact]
+    public void A_malformed_byte_stream_is_answered_with_malformed_and_closes()
+    {
+        var (connection, stage, _) = Open();
+
+        connection.Tell(new ConnectionStage.ProtocolViolation(new ProtocolException(ErrorCode.Malformed, "bad protobuf")));
+
+        Assert.Equal(ErrorCode.Malformed, ExpectFrame<Error>(stage).ErrorCode);
+        stage.ExpectMsg<ConnectionStage.Close>();
+    }
+
+    [Fact]
+    public void A_closing_connection_handles_no_more_frames()
+    {
+        var (connection, stage, _) = Open();
+        connection.Tell(new ConnectionStage.ProtocolViolation(new ProtocolException(ErrorCode.Malformed, "bad protobuf")));
+        ExpectFrame<Error>(stage);
+        stage.ExpectMsg<ConnectionStage.Close>();
+
+        connection.Tell(Received(new Ping { Nonce = 1 }));
+
+        stage.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void The_connection_stops_when_its_socket_is_gone()
+    {
+        var (connection, _, _) = Open();
+        Watch(connection);
+
+        connection.Tell(new ConnectionStage.Disconnected("closed by peer"));
+
+        ExpectTerminated(connection);
+    }
+
+    [Fact]
+    public void Frames_that_arrive_before_the_stage_is_attached_are_handled_once_it_is()
+    {
+        var stage = CreateTestProbe("stage");
+        var connection = Sys.ActorOf(ConnectionActor.Props(Settings, new RuntimeSettingsSource(Settings.Runtime), CreateTestProbe().Ref, "test"));
+
+        connection.Tell(Received(new Ping { Nonce = 3 }));
+        connection.Tell(new ConnectionStage.Attached(stage.Ref));
+
+        Assert.Equal(3UL, ExpectFrame<Pong>(stage).Nonce);
+        ExpectHandled(stage);
+    }
+
+    // ---- helpers ----
+
+    private (IActorRef Connection, TestProbe Stage, TestProbe Users) Open(RuntimeSettingsSource? runtime = null, AkkaChatSettings? settings = null)
+    {
+        var stage = CreateTestProbe("stage");
+        var users = CreateTestProbe("users");
+        var connection = Sys.ActorOf(ConnectionActor.Props(
+            settings ?? Settings, runtime ?? new RuntimeSettingsSource(Settings.Runtime), users.Ref, "test"));
+        connection.Tell(new ConnectionStage.Attached(stage.Ref));
+        return (connection, stage, users);
+    }
+
+    /// <summary>A connection logged in as <see cref="Me"/>, with the login's frames already consumed.</summary>
+    private (IActorRef Connection, TestProbe Stage, TestProbe Users) OpenLoggedIn(RuntimeSettingsSource? runtime = null, AkkaChatSettings? settings = null)
+    {
+        var (connection, stage, users) = Open(runtime, settings);
+        connection.Tell(Received(new AuthLogin { Phone = Me, Token = ByteString.CopyFrom(new byte[32]) }));
+        users.ExpectMsg<Login>();
+        ExpectHandled(stage);
+        users.Reply(new AuthOk { Node = "n1" });
+        ExpectFrame<AuthOk>(stage);
+        return (connection, stage, users);
+    }
+
+    private static ConnectionStage.FrameReceived Received(IMessage message) => new(Frame.Of(message));
+
+    /// <summary>The next thing the actor gives its stage is one frame of type <typeparamref name="T"/>.</summary>
+    private static T ExpectFrame<T>(TestProbe stage, TimeSpan? timeout = null)
+        where T : IMessage
+    {
+        var outgoing = stage.ExpectMsg<ConnectionStage.Outgoing>(timeout);
+        var frame = FrameReader.ReadSingle(outgoing.Bytes.ToArray());
+        return Assert.IsType<T>(frame.Message);
+    }
+
+    private static void ExpectHandled(TestProbe stage) => stage.ExpectMsg<ConnectionStage.FrameHandled>();
+}

@@ -1,0 +1,470 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Hosting;
+using AkkaChat.Node.Tests.Support;
+using AkkaChat.Node.Users;
+using AkkaChat.Protocol;
+using AkkaChat.Protocol.Messages;
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace AkkaChat.Node.Tests.Users;
+
+/// <summary>
+/// A UserActor on the node's real journal: Akka.Persistence.Sql over a SQLite file in a temp
+/// directory. The actor is created directly, without sharding: replies go to the sender, and the
+/// probe standing in for the shard region receives what the actor sends to other users.
+/// </summary>
+public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
+{
+    private const string Me = "+14155550100";
+    private const string Alice = "+447700900123";
+
+    /// <summary>Longest wait for a journal round trip; SQLite's first write creates the tables.</summary>
+    private static readonly TimeSpan JournalTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly TempDirectory _dataDir;
+    private readonly AkkaChatSettings _settings;
+    private readonly TestProbe _users;
+    private readonly CapturingSmsSender _sms = new();
+
+    public UserActorTests(ITestOutputHelper output)
+        : this(new TempDirectory(), output)
+    {
+    }
+
+    private UserActorTests(TempDirectory dataDir, ITestOutputHelper output)
+        : this(dataDir, SettingsIn(dataDir), output)
+    {
+    }
+
+    private UserActorTests(TempDirectory dataDir, AkkaChatSettings settings, ITestOutputHelper output)
+        : base(ActorSystemConfig(settings), output: output)
+    {
+        _dataDir = dataDir;
+        _settings = settings;
+        _users = CreateTestProbe("users");
+    }
+
+    private static AkkaChatSettings SettingsIn(TempDirectory dataDir)
+    {
+        var settings = TestSettings.Create(
+            TestSettings.Quoted("akkachat.storage.data-dir", dataDir.Path),
+            "akkachat.delivery.snapshot-after = 5");
+        AkkaChatHostingExtensions.PrepareSqlite(settings);
+        return settings;
+    }
+
+    /// <summary>The node's Akka config (journal, snapshots, serializer), local: no sharding here.</summary>
+    private static Config ActorSystemConfig(AkkaChatSettings settings) =>
+        ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(NodeConfig.AkkaConfig(settings));
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            SqliteConnection.ClearAllPools();
+            _dataDir.Dispose();
+        }
+    }
+
+    // ---- registration and login ----
+
+    [Fact]
+    public void Registering_with_the_code_sent_by_sms_answers_auth_ok_with_a_32_byte_token()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+
+        user.Tell(new RequestCode { Phone = Me }, session.Ref);
+        var sent = session.ExpectMsg<AuthCodeSent>();
+        Assert.Equal(600U, sent.ExpiresInS);
+        Assert.Equal(string.Empty, sent.DevCode); // reveal-codes is off by default
+
+        user.Tell(new VerifyCode { Phone = Me, Code = _sms.LastCodeFor(Me), DeviceName = "phone" }, session.Ref);
+        var ok = session.ExpectMsg<AuthOk>(JournalTimeout);
+
+        Assert.Equal(32, ok.Token.Length);
+        Assert.Equal(_settings.NodeName, ok.Node);
+        Assert.Equal(0UL, ok.Pending);
+    }
+
+    [Fact]
+    public void A_wrong_registration_code_is_refused_as_auth_failed()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        user.Tell(new RequestCode { Phone = Me }, session.Ref);
+        session.ExpectMsg<AuthCodeSent>();
+        var code = _sms.LastCodeFor(Me);
+        var wrong = (char)('0' + (code[0] - '0' + 1) % 10) + code[1..];
+
+        user.Tell(new VerifyCode { Phone = Me, Code = wrong, DeviceName = "phone" }, session.Ref);
+
+        Assert.Equal(ErrorCode.AuthFailed, session.ExpectMsg<Error>().ErrorCode);
+    }
+
+    [Fact]
+    public void Login_with_the_issued_token_succeeds_and_with_another_token_fails()
+    {
+        var user = StartUser(Me);
+        var token = Register(user, Me, CreateTestProbe());
+
+        var device = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, device.Ref);
+        var ok = device.ExpectMsg<AuthOk>();
+        Assert.True(ok.Token.IsEmpty);
+
+        var intruder = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = ByteString.CopyFrom(new byte[32]) }, intruder.Ref);
+        Assert.Equal(ErrorCode.AuthFailed, intruder.ExpectMsg<Error>().ErrorCode);
+    }
+
+    [Fact]
+    public void Login_to_an_unregistered_user_fails()
+    {
+        var user = StartUser(Me);
+        var device = CreateTestProbe();
+
+        user.Tell(new Login { Phone = Me, Token = ByteString.CopyFrom(new byte[32]) }, device.Ref);
+
+        Assert.Equal(ErrorCode.AuthFailed, device.ExpectMsg<Error>().ErrorCode);
+    }
+
+    [Fact]
+    public void A_new_login_replaces_the_previous_session()
+    {
+        var user = StartUser(Me);
+        var first = CreateTestProbe();
+        var token = Register(user, Me, first);
+
+        var second = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, second.Ref);
+        second.ExpectMsg<AuthOk>();
+
+        Assert.Equal(Me, first.ExpectMsg<SessionReplaced>().Phone);
+    }
+
+    // ---- the queue ----
+
+    [Fact]
+    public void A_message_to_an_unregistered_user_is_refused_as_not_found()
+    {
+        var user = StartUser(Me);
+        var sender = CreateTestProbe();
+
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "hello"), sender.Ref);
+
+        var error = sender.ExpectMsg<Error>();
+        Assert.Equal(ErrorCode.NotFound, error.ErrorCode);
+        Assert.Equal("c-1", error.Ref);
+    }
+
+    [Fact]
+    public void A_message_is_acknowledged_to_its_sender_and_pushed_to_the_session()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "hello"), sender.Ref);
+
+        var ack = sender.ExpectMsg<SendAck>(JournalTimeout);
+        var deliver = session.ExpectMsg<Deliver>();
+        Assert.Equal("c-1", ack.ClientMsgId);
+        Assert.Equal((1UL, ack.ServerMsgId, Alice, "hello"), (deliver.Seq, deliver.ServerMsgId, deliver.From, deliver.Body.ToStringUtf8()));
+    }
+
+    [Fact]
+    public void Queued_items_survive_a_restart_and_are_pushed_after_login_in_seq_order()
+    {
+        var user = StartUser(Me);
+        var token = Register(user, Me, CreateTestProbe());
+        StopUser(user);
+
+        user = StartUser(Me);
+        var sender = CreateTestProbe();
+        var acks = new List<SendAck>();
+        for (var i = 1; i <= 3; i++)
+        {
+            user.Tell(Submit(from: Alice, clientMsgId: $"c-{i}", body: $"message {i}"), sender.Ref);
+            acks.Add(sender.ExpectMsg<SendAck>(JournalTimeout));
+        }
+
+        StopUser(user);
+        user = StartUser(Me);
+        var session = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, session.Ref);
+
+        Assert.Equal(3UL, session.ExpectMsg<AuthOk>(JournalTimeout).Pending);
+        for (var i = 1; i <= 3; i++)
+        {
+            var deliver = session.ExpectMsg<Deliver>();
+            Assert.Equal((ulong)i, deliver.Seq);
+            Assert.Equal(acks[i - 1].ServerMsgId, deliver.ServerMsgId);
+            Assert.Equal($"message {i}", deliver.Body.ToStringUtf8());
+        }
+
+        // The idempotency keys were recovered too: a resent SEND gets its first SEND_ACK.
+        user.Tell(Submit(from: Alice, clientMsgId: "c-2", body: "message 2"), sender.Ref);
+        Assert.Equal(acks[1].ServerMsgId, sender.ExpectMsg<SendAck>().ServerMsgId);
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Acknowledged_items_leave_the_journal_once_a_snapshot_is_taken()
+    {
+        // Events: 1 registered, 2 token, 3 and 4 queued, 5 acknowledged (up to seq 1).
+        // snapshot-after = 5, so the ACK's event takes a snapshot and deletes the journal behind it.
+        var persistenceId = "user-" + Me;
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        var token = Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "first"), sender.Ref);
+        user.Tell(Submit(from: Alice, clientMsgId: "c-2", body: "second"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        Assert.Equal(1UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.Equal(2UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.Equal(4, CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: false));
+
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
+
+        AwaitAssert(() => Assert.Equal(5L, HighestSnapshotSequenceNr(persistenceId)), JournalTimeout);
+        AwaitAssert(() => Assert.Equal(0, CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: false)), JournalTimeout);
+        Assert.True(CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: true) <= 1, "deleted rows are kept only to remember the highest sequence number");
+
+        StopUser(user);
+        user = StartUser(Me);
+        var next = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, next.Ref);
+
+        Assert.Equal(1UL, next.ExpectMsg<AuthOk>(JournalTimeout).Pending);
+        var deliver = next.ExpectMsg<Deliver>();
+        Assert.Equal((2UL, "second"), (deliver.Seq, deliver.Body.ToStringUtf8()));
+        next.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Acknowledging_a_deliver_stores_a_delivered_receipt_with_its_sender()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "alice-7", body: "hello"), sender.Ref);
+        var serverMsgId = sender.ExpectMsg<SendAck>(JournalTimeout).ServerMsgId;
+        session.ExpectMsg<Deliver>();
+
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
+
+        var store = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
+        Assert.Equal(Alice, store.Phone);
+        Assert.Equal(Me, store.By);
+        Assert.Equal(serverMsgId, store.ServerMsgId);
+        Assert.Equal("alice-7", store.ClientMsgId);
+        Assert.Equal((uint)ReceiptStatus.Delivered, store.Status);
+    }
+
+    [Fact]
+    public void An_ack_from_a_connection_that_is_not_the_session_acknowledges_nothing()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        session.ExpectMsg<Deliver>();
+
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, CreateTestProbe().Ref);
+
+        // An accepted ACK sends its receipt before the actor handles the next command.
+        user.Tell(Submit(from: Alice, clientMsgId: "c-2", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        Assert.False(_users.HasMessages, "an ACK from a stranger produced a receipt");
+
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
+        Assert.Equal("c-1", _users.ExpectMsg<StoreReceipt>(JournalTimeout).ClientMsgId);
+    }
+
+    [Fact]
+    public void An_ack_covers_only_items_already_pushed_to_the_session()
+    {
+        var user = StartUser(Me, _settings with { DeliveryWindow = 1 });
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "m"), sender.Ref);
+        user.Tell(Submit(from: Alice, clientMsgId: "c-2", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        Assert.Equal(1UL, session.ExpectMsg<Deliver>().Seq); // the window holds one item
+
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 2 }, session.Ref);
+
+        Assert.Equal("c-1", _users.ExpectMsg<StoreReceipt>(JournalTimeout).ClientMsgId);
+        Assert.Equal(2UL, session.ExpectMsg<Deliver>().Seq); // pushed after the ACK's receipts were sent
+        Assert.False(_users.HasMessages, "seq 2 was acknowledged before it was pushed");
+    }
+
+    [Fact]
+    public void An_unconfirmed_receipt_is_resent_after_recovery_and_a_confirmed_one_is_not()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        var token = Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        session.ExpectMsg<Deliver>();
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
+        var first = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
+
+        StopUser(user);
+        user = StartUser(Me);
+        var again = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
+        Assert.Equal(first, again);
+
+        user.Tell(new ReceiptStored { Phone = Me, OutboxId = again.OutboxId }, _users.Ref);
+        // The confirmation is journaled before the next command is handled; a login round trip
+        // shows the actor got past it.
+        LoginAndExpectOk(user, token);
+        StopUser(user);
+
+        user = StartUser(Me);
+        LoginAndExpectOk(user, token); // recovery is over: a resend would already be at the probe
+        Assert.False(_users.HasMessages, "a confirmed receipt was sent again");
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")] // waits for the outbox's 5 s resend timer
+    public void An_unconfirmed_receipt_is_resent_while_the_user_stays_up_until_confirmed()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        var token = Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        session.ExpectMsg<Deliver>();
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
+        var first = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
+
+        var resent = _users.ExpectMsg<StoreReceipt>(TimeSpan.FromSeconds(8));
+
+        Assert.Equal(first, resent);
+        user.Tell(new ReceiptStored { Phone = Me, OutboxId = resent.OutboxId }, _users.Ref);
+        LoginAndExpectOk(user, token);
+        StopUser(user);
+        LoginAndExpectOk(StartUser(Me), token);
+        Assert.False(_users.HasMessages, "a confirmed receipt was sent again");
+    }
+
+    [Fact]
+    public void A_receipt_stored_for_a_user_is_confirmed_and_pushed_once()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var store = new StoreReceipt
+        {
+            Phone = Me, OutboxId = 4, ServerMsgId = "srv-1", ClientMsgId = "c-1",
+            Status = (uint)ReceiptStatus.Delivered, By = Alice, AtMs = 123,
+        };
+
+        user.Tell(store, _users.Ref);
+        user.Tell(store, _users.Ref); // at-least-once: the reader's outbox sent it twice
+
+        Assert.Equal(new ReceiptStored { Phone = Alice, OutboxId = 4 }, _users.ExpectMsg<ReceiptStored>(JournalTimeout));
+        Assert.Equal(new ReceiptStored { Phone = Alice, OutboxId = 4 }, _users.ExpectMsg<ReceiptStored>(JournalTimeout));
+        var receipt = session.ExpectMsg<Receipt>();
+        Assert.Equal((1UL, "srv-1", "c-1", Alice, 123L), (receipt.Seq, receipt.ServerMsgId, receipt.ClientMsgId, receipt.By, receipt.AtMs));
+        Assert.False(session.HasMessages, "the duplicate receipt was pushed");
+    }
+
+    [Fact]
+    public void Reading_a_message_stores_a_read_receipt_with_its_sender()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "m"), sender.Ref);
+        var serverMsgId = sender.ExpectMsg<SendAck>(JournalTimeout).ServerMsgId;
+
+        user.Tell(new MarkRead { Phone = Me, From = Alice, ServerMsgIds = { serverMsgId, "unknown" } }, session.Ref);
+
+        var store = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
+        Assert.Equal((Alice, serverMsgId, "c-1", (uint)ReceiptStatus.Read), (store.Phone, store.ServerMsgId, store.ClientMsgId, store.Status));
+    }
+
+    // ---- helpers ----
+
+    private IActorRef StartUser(string phone, AkkaChatSettings? settings = null) =>
+        Sys.ActorOf(UserActor.Props(phone, settings ?? _settings, _users.Ref, _sms, TimeProvider.System));
+
+    private void StopUser(IActorRef user)
+    {
+        var watcher = CreateTestProbe();
+        watcher.Watch(user);
+        Sys.Stop(user);
+        watcher.ExpectTerminated(user, JournalTimeout);
+    }
+
+    /// <summary>Registers through the code flow; <paramref name="session"/> becomes the user's session.</summary>
+    private ByteString Register(IActorRef user, string phone, TestProbe session)
+    {
+        user.Tell(new RequestCode { Phone = phone }, session.Ref);
+        session.ExpectMsg<AuthCodeSent>(JournalTimeout);
+        user.Tell(new VerifyCode { Phone = phone, Code = _sms.LastCodeFor(phone), DeviceName = "test" }, session.Ref);
+        return session.ExpectMsg<AuthOk>(JournalTimeout).Token;
+    }
+
+    private void LoginAndExpectOk(IActorRef user, ByteString token)
+    {
+        var device = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, device.Ref);
+        device.ExpectMsg<AuthOk>(JournalTimeout);
+    }
+
+    private static SubmitMessage Submit(string from, string clientMsgId, string body) => new()
+    {
+        Phone = Me,
+        From = from,
+        ClientMsgId = clientMsgId,
+        Kind = (uint)MessageKind.Text,
+        Body = ByteString.CopyFromUtf8(body),
+    };
+
+    // ---- the SQLite file, read directly ----
+
+    private int CountJournalRows(string persistenceId, long upToSequenceNr, bool deleted) =>
+        Convert.ToInt32(Query(
+            "SELECT COUNT(*) FROM journal WHERE persistence_id = $id AND sequence_number <= $upTo AND deleted = $deleted",
+            ("$id", persistenceId), ("$upTo", upToSequenceNr), ("$deleted", deleted)));
+
+    private long HighestSnapshotSequenceNr(string persistenceId) =>
+        Query("SELECT MAX(sequence_number) FROM snapshot WHERE persistence_id = $id", ("$id", persistenceId)) is long n ? n : 0;
+
+    private object? Query(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = new SqliteConnection($"Data Source={NodeConfig.SqliteFile(_settings)};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command.ExecuteScalar();
+    }
+}
