@@ -260,6 +260,37 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void When_its_user_actor_stops_the_session_resumes_through_the_region_without_a_frame_to_the_client()
+    {
+        var (connection, stage, users) = Open();
+        connection.Tell(Received(new AuthLogin { Phone = Me, Token = ByteString.CopyFrom(new byte[32]) }));
+        users.ExpectMsg<Login>();
+        ExpectHandled(stage);
+        var incarnation = CreateTestProbe("user-actor");
+        connection.Tell(new AuthOk { Node = "n1" }, incarnation.Ref);
+        ExpectFrame<AuthOk>(stage);
+
+        Sys.Stop(incarnation.Ref); // its shard moved, or its node went down
+
+        Assert.Equal(Me, users.ExpectMsg<ResumeSession>().Phone);
+        var next = CreateTestProbe("user-actor-2");
+        connection.Tell(new SessionResumed { Phone = Me }, next.Ref);
+        Sys.Stop(next.Ref);
+        Assert.Equal(Me, users.ExpectMsg<ResumeSession>().Phone); // the new incarnation is watched too
+        stage.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_restarting_user_actor_makes_the_session_resume()
+    {
+        var (connection, _, users) = OpenLoggedIn();
+
+        connection.Tell(new SessionInterrupted { Phone = Me });
+
+        Assert.Equal(Me, users.ExpectMsg<ResumeSession>().Phone);
+    }
+
+    [Fact]
     public void A_connection_that_sends_nothing_for_the_idle_timeout_is_closed()
     {
         var runtime = new RuntimeSettingsSource(Settings.Runtime with { IdleTimeout = TimeSpan.FromMilliseconds(300) });

@@ -108,6 +108,9 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new StoreReceipt { Phone = alice, OutboxId = 2, ServerMsgId = "srv-1", ClientMsgId = "c-1", Status = 2, By = me, AtMs = 5 };
         yield return new ReceiptStored { Phone = me, OutboxId = 2 };
         yield return new SessionReplaced { Phone = me };
+        yield return new ResumeSession { Phone = me };
+        yield return new SessionResumed { Phone = me };
+        yield return new SessionInterrupted { Phone = me };
         // wire payloads to a connection
         yield return new AuthCodeSent { ExpiresInS = 600, DevCode = "123456" };
         yield return new AuthOk { Token = ByteString.CopyFrom(new byte[32]), ServerTimeMs = 1, Node = "n1", Pending = 2 };

@@ -182,6 +182,43 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_session_resuming_on_a_new_incarnation_gets_its_unacknowledged_items_again()
+    {
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "one"), sender.Ref);
+        var first = session.ExpectMsg<Deliver>(JournalTimeout);
+        StopUser(user); // as when its shard moves to another node
+
+        user = StartUser(Me);
+        user.Tell(new ResumeSession { Phone = Me }, session.Ref);
+
+        session.ExpectMsg<SessionResumed>(JournalTimeout);
+        var again = session.ExpectMsg<Deliver>();
+        Assert.Equal((first.Seq, first.ServerMsgId), (again.Seq, again.ServerMsgId));
+        user.Tell(Submit(from: Alice, clientMsgId: "c-2", body: "two"), sender.Ref);
+        Assert.Equal(2UL, session.ExpectMsg<Deliver>(JournalTimeout).Seq); // live items follow
+    }
+
+    [Fact]
+    public void A_stale_session_cannot_resume_over_a_newer_login()
+    {
+        var user = StartUser(Me);
+        var token = Register(user, Me, CreateTestProbe());
+        var newer = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, newer.Ref);
+        newer.ExpectMsg<AuthOk>();
+
+        var stale = CreateTestProbe();
+        user.Tell(new ResumeSession { Phone = Me }, stale.Ref);
+
+        stale.ExpectMsg<SessionReplaced>();
+        newer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public void Queued_items_survive_a_restart_and_are_pushed_after_login_in_seq_order()
     {
         var user = StartUser(Me);
