@@ -4,5 +4,5 @@ namespace AkkaChat.EndToEnd.Tests;
 
 public static class NodeProcessExtensions
 {
-    public static Task<TestClient> ConnectAsync(this NodeProcess node) => TestClient.ConnectAsync(node.Port);
+    public static Task<ProtocolClient> ConnectAsync(this NodeProcess node) => ProtocolClient.ConnectAsync(node.Port);
 }

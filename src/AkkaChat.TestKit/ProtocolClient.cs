@@ -5,13 +5,14 @@ using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Google.Protobuf;
 
-namespace AkkaChat.EndToEnd.Tests;
+namespace AkkaChat.TestKit;
 
 /// <summary>
 /// A deliberately plain protocol client for tests: one socket, frames in and out, no retries and no
-/// hidden ACKs, so each test states every step the protocol asks of a client.
+/// hidden ACKs, so each test states every step the protocol asks of a client. The Expect* methods
+/// throw <see cref="ProtocolExpectationException"/> when the node answers otherwise.
 /// </summary>
-public sealed class TestClient : IAsyncDisposable
+public sealed class ProtocolClient : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
@@ -21,17 +22,17 @@ public sealed class TestClient : IAsyncDisposable
     private int _start;
     private int _end;
 
-    private TestClient(TcpClient tcp)
+    private ProtocolClient(TcpClient tcp)
     {
         _tcp = tcp;
         _stream = tcp.GetStream();
     }
 
-    public static async Task<TestClient> ConnectAsync(int port)
+    public static async Task<ProtocolClient> ConnectAsync(int port, string host = "127.0.0.1")
     {
         var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(IPAddress.Loopback, port);
-        return new TestClient(tcp);
+        await tcp.ConnectAsync(host, port);
+        return new ProtocolClient(tcp);
     }
 
     /// <summary>True when the connection ended with a reset rather than a clean close (FIN).</summary>
@@ -97,18 +98,17 @@ public sealed class TestClient : IAsyncDisposable
         return frame?.Message switch
         {
             T expected => expected,
-            null when frame is null => throw new InvalidOperationException($"connection closed while expecting {typeof(T).Name}"),
-            var other => throw new InvalidOperationException($"expected {typeof(T).Name}, got {frame?.Type}: {other}"),
+            null when frame is null => throw new ProtocolExpectationException($"connection closed while expecting {typeof(T).Name}"),
+            var other => throw new ProtocolExpectationException($"expected {typeof(T).Name}, got {frame?.Type}: {other}"),
         };
     }
 
     public async Task<Error> ExpectErrorAsync(ErrorCode code, string? reference = null)
     {
         var error = await ExpectAsync<Error>();
-        Assert.Equal(code, error.ErrorCode);
-        if (reference is not null)
+        if (error.ErrorCode != code || (reference is not null && error.Ref != reference))
         {
-            Assert.Equal(reference, error.Ref);
+            throw new ProtocolExpectationException($"expected ERROR{{{code}{(reference is null ? "" : ", ref=" + reference)}}}, got {error}");
         }
 
         return error;
@@ -118,8 +118,15 @@ public sealed class TestClient : IAsyncDisposable
     public async Task ExpectClosedAsync(TimeSpan? timeout = null)
     {
         var frame = await ReadFrameAsync(timeout);
-        Assert.True(frame is null, $"expected the connection to close, got {frame?.Type}: {frame?.Message}");
-        Assert.False(ClosedByReset, "the node reset the connection instead of closing it cleanly");
+        if (frame is not null)
+        {
+            throw new ProtocolExpectationException($"expected the connection to close, got {frame.Value.Type}: {frame.Value.Message}");
+        }
+
+        if (ClosedByReset)
+        {
+            throw new ProtocolExpectationException("the node reset the connection instead of closing it cleanly");
+        }
     }
 
     /// <summary>Asserts the connection is open and every earlier frame was handled: PING gets its PONG next.</summary>
@@ -128,7 +135,10 @@ public sealed class TestClient : IAsyncDisposable
         var nonce = (ulong)Random.Shared.NextInt64();
         await SendAsync(new Ping { Nonce = nonce });
         var pong = await ExpectAsync<Pong>();
-        Assert.Equal(nonce, pong.Nonce);
+        if (pong.Nonce != nonce)
+        {
+            throw new ProtocolExpectationException($"PONG carries nonce {pong.Nonce}, PING sent {nonce}");
+        }
     }
 
     // ---- registration and login, as the spec describes them ----
@@ -138,10 +148,17 @@ public sealed class TestClient : IAsyncDisposable
     {
         await SendAsync(new AuthRequestCode { Phone = phone });
         var sent = await ExpectAsync<AuthCodeSent>();
-        Assert.Matches("^[0-9]{6}$", sent.DevCode);
+        if (sent.DevCode.Length != 6 || !sent.DevCode.All(char.IsAsciiDigit))
+        {
+            throw new ProtocolExpectationException($"AUTH_CODE_SENT carries no 6-digit dev_code ('{sent.DevCode}'): run the node with akkachat.auth.reveal-codes = on");
+        }
         await SendAsync(new AuthVerify { Phone = phone, Code = sent.DevCode, DeviceName = "test" });
         var ok = await ExpectAsync<AuthOk>();
-        Assert.True(ok.Token.Length >= 32, "token must be at least 32 bytes");
+        if (ok.Token.Length < 32)
+        {
+            throw new ProtocolExpectationException($"AUTH_OK token is {ok.Token.Length} bytes; at least 32 expected");
+        }
+
         return ok;
     }
 
@@ -155,7 +172,11 @@ public sealed class TestClient : IAsyncDisposable
     {
         await SendAsync(new Send { ClientMsgId = clientMsgId, To = to, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8(text) });
         var ack = await ExpectAsync<SendAck>();
-        Assert.Equal(clientMsgId, ack.ClientMsgId);
+        if (ack.ClientMsgId != clientMsgId)
+        {
+            throw new ProtocolExpectationException($"SEND_ACK for '{ack.ClientMsgId}', expected '{clientMsgId}'");
+        }
+
         return ack;
     }
 
@@ -165,3 +186,6 @@ public sealed class TestClient : IAsyncDisposable
         _tcp.Dispose();
     }
 }
+
+/// <summary>The node answered something other than what a <see cref="ProtocolClient"/> call expected.</summary>
+public sealed class ProtocolExpectationException(string message) : Exception(message);
