@@ -137,6 +137,9 @@ public sealed class NodeProcess : IAsyncDisposable
     public async Task RewriteConfigAsync(string hocon) =>
         await File.WriteAllTextAsync(ConfigFile, "akkachat.auth.reveal-codes = on\n" + hocon);
 
+    /// <summary>A plain protocol client connected to this node.</summary>
+    public Task<ProtocolClient> ConnectAsync() => ProtocolClient.ConnectAsync(Port);
+
     public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
