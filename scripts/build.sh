@@ -7,6 +7,9 @@
 #   scripts/build.sh --no-test       restore and build only
 #   scripts/build.sh --debug         build the Debug configuration
 #
+# Unless --fast, the multi-node tests need PostgreSQL: this script starts a private server with
+# scripts/start-postgres.sh (installing Debian's package if missing) and stops it when done.
+#
 # Prints "Tests: N passed, N failed, N skipped" last and exits non-zero on any failure.
 set -euo pipefail
 
@@ -21,7 +24,7 @@ while [ $# -gt 0 ]; do
     --filter) shift; filter="${1:?--filter needs an expression}" ;;
     --no-test) run_tests=0 ;;
     --debug) configuration=Debug ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -42,6 +45,12 @@ mkdir -p "$results"
 
 args=(test AkkaChat.sln --no-build -c "$configuration" --logger "trx" --results-directory "$results")
 [ -n "$filter" ] && args+=(--filter "$filter")
+
+if [ "$filter" != "Category!=Slow" ] && [ -z "${AKKACHAT_TEST_POSTGRES:-}" ]; then
+  server="$(bash scripts/start-postgres.sh)"
+  export AKKACHAT_TEST_POSTGRES="${server/Database=akkachat/Database=postgres}"
+  trap 'bash scripts/stop-postgres.sh >/dev/null 2>&1 || true' EXIT
+fi
 
 status=0
 dotnet "${args[@]}" || status=$?
