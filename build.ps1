@@ -25,7 +25,13 @@ dotnet build AkkaChat.sln --no-restore -c $configuration
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 if ($NoTest) { exit 0 }
 
-$testArgs = @("test", "AkkaChat.sln", "--no-build", "-c", $configuration)
+# The multi-node tests need PostgreSQL: start the private server (same script as build.sh uses).
+if (-not $Fast -and -not $env:AKKACHAT_TEST_POSTGRES) {
+    $server = (bash scripts/start-postgres.sh)
+    $env:AKKACHAT_TEST_POSTGRES = $server -replace "Database=akkachat", "Database=postgres"
+}
+
+$testArgs = @("test", "AkkaChat.sln", "--no-build", "-c", $configuration, "-m:1")
 if ($Filter) { $testArgs += @("--filter", $Filter) }
 dotnet @testArgs
 exit $LASTEXITCODE

@@ -43,7 +43,9 @@ results="$(pwd)/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-args=(test AkkaChat.sln --no-build -c "$configuration" --logger "trx" --results-directory "$results")
+# One test assembly at a time (-m:1): the slow suites start node processes and clusters, and on a
+# 2-core machine running them side by side would skew their timeouts.
+args=(test AkkaChat.sln --no-build -c "$configuration" -m:1 --logger "trx" --results-directory "$results")
 [ -n "$filter" ] && args+=(--filter "$filter")
 
 if [ "$filter" != "Category!=Slow" ] && [ -z "${AKKACHAT_TEST_POSTGRES:-}" ]; then
