@@ -28,7 +28,7 @@ public static class Failures
         ErrorCode.BadRequest => $"bad request: {e.Message}",
         ErrorCode.RateLimited => $"rate limited: {e.Message}; try again later",
         ErrorCode.TooLarge => $"too large: {e.Message}",
-        ErrorCode.Replaced => $"logged in elsewhere: {e.Message}",
+        ErrorCode.Replaced => "logged in elsewhere: a newer login of this user ended this session",
         ErrorCode.Overloaded => $"the server is overloaded: {e.Message}",
         _ => $"{e.Code}: {e.Message}",
     };

@@ -39,7 +39,9 @@ public sealed class AkkaChatClient : IAsyncDisposable
     // One registration or login exchange at a time.
     private readonly SemaphoreSlim _authLock = new(1, 1);
     // Every send not yet answered, in the order SendAsync was called. The first _inFlight of them
-    // may be written (at most MaxPendingSends); the rest wait for room, in order.
+    // may be written (at most MaxPendingSends); the rest wait for room, in order. Each entry is an
+    // outstanding SendAsync call, as a semaphore's waiters would be: the client queues nothing the
+    // application is not waiting for.
     private readonly OrderedDictionary<string, PendingSend> _sends = new(StringComparer.Ordinal);
     private int _inFlight;
     // Wakes the send writer, the one task that writes SEND frames, so they go out in call order.
@@ -196,7 +198,7 @@ public sealed class AkkaChatClient : IAsyncDisposable
         {
             var ok = await conn.RequestAsync<AuthOk>(new AuthVerify { Phone = number, Code = code, DeviceName = deviceName }, Options.RequestTimeout, ct);
             var credentials = new Credentials(number, ok.Token.ToByteArray());
-            await StartSessionAsync(conn, credentials);
+            StartSession(conn, credentials);
             return credentials;
         }, ct);
     }
@@ -211,7 +213,7 @@ public sealed class AkkaChatClient : IAsyncDisposable
         return await AuthExchangeAsync(async conn =>
         {
             var ok = await conn.RequestAsync<AuthOk>(new AuthLogin { Phone = number, Token = ByteString.CopyFrom(credentials.Token) }, Options.RequestTimeout, ct);
-            await StartSessionAsync(conn, credentials with { Phone = number });
+            StartSession(conn, credentials with { Phone = number });
             return new LoginResult(number, ok.Node, ok.Pending, DateTimeOffset.FromUnixTimeMilliseconds(ok.ServerTimeMs));
         }, ct);
     }
@@ -284,7 +286,7 @@ public sealed class AkkaChatClient : IAsyncDisposable
         return connection;
     }
 
-    private async Task StartSessionAsync(Connection connection, Credentials credentials)
+    private void StartSession(Connection connection, Credentials credentials)
     {
         lock (_gate)
         {
