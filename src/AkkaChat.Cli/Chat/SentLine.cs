@@ -1,0 +1,134 @@
+namespace AkkaChat.Cli.Chat;
+
+/// <summary>How far a sent line got. Only ever advances.</summary>
+public enum LineState
+{
+    /// <summary>Written, or waiting to be written; no SEND_ACK yet.</summary>
+    Sending,
+    /// <summary>SEND_ACK: the node stored it.</summary>
+    Sent,
+    /// <summary>RECEIPT{DELIVERED}: the recipient's device has it.</summary>
+    Delivered,
+    /// <summary>RECEIPT{READ}.</summary>
+    Read,
+    /// <summary>The node refused it (NOT_FOUND, RATE_LIMITED, ...).</summary>
+    Failed,
+}
+
+/// <summary>A line the user sent in a chat, and its state. Thread-safe.</summary>
+public sealed class SentLine(string clientMsgId, string text, DateTimeOffset at)
+{
+    private readonly object _gate = new();
+    private LineState _state = LineState.Sending;
+
+    public string ClientMsgId { get; } = clientMsgId;
+
+    public string Text { get; } = text;
+
+    public DateTimeOffset At { get; } = at;
+
+    public string? Error { get; private set; }
+
+    public LineState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>Where a terminal view drew it: its first row, counted from the top of the chat, and its height in rows.</summary>
+    public (long Row, int Height) Position { get; set; }
+
+    /// <summary>Moves to <paramref name="state"/> unless it is already there or further; true when it moved.</summary>
+    public bool Advance(LineState state)
+    {
+        lock (_gate)
+        {
+            if (_state == LineState.Failed || state <= _state)
+            {
+                return false;
+            }
+
+            _state = state;
+            return true;
+        }
+    }
+
+    public void Fail(string error)
+    {
+        lock (_gate)
+        {
+            _state = LineState.Failed;
+            Error = error;
+        }
+    }
+}
+
+/// <summary>What a chat shows: the lines sent, the peer's messages, notices, and where typed lines come from.</summary>
+public interface IChatView : IDisposable
+{
+    /// <summary>The next line typed; null at the end of input (Ctrl+D).</summary>
+    Task<string?> ReadLineAsync(CancellationToken ct);
+
+    /// <summary>A line the user just sent.</summary>
+    void Show(SentLine line);
+
+    /// <summary>The state of a line shown earlier changed.</summary>
+    void Update(SentLine line);
+
+    void Incoming(string from, string text, DateTimeOffset at);
+
+    /// <summary>Anything else worth a line, in Spectre markup.</summary>
+    void Notice(string markup);
+}
+
+/// <summary>
+/// The chat when standard input or output is not a terminal: every change is a new line on
+/// standard output, the sent line again with its new mark, e.g. <c>12:01:02 you: hi  ✓✓ read</c>;
+/// notices go to standard error. Typed lines are read from standard input.
+/// </summary>
+public sealed class PlainChatView : IChatView
+{
+    private readonly object _gate = new();
+
+    public async Task<string?> ReadLineAsync(CancellationToken ct) => await Console.In.ReadLineAsync(ct);
+
+    public void Show(SentLine line) => Update(line);
+
+    public void Update(SentLine line) => Write($"{Output.Time(line.At)} you: {line.Text}  {Mark(line)}");
+
+    public void Incoming(string from, string text, DateTimeOffset at) => Write($"{Output.Time(at)} {from}: {text}");
+
+    public void Notice(string markup)
+    {
+        lock (_gate)
+        {
+            Output.Notice(markup);
+        }
+    }
+
+    private void Write(string text)
+    {
+        lock (_gate)
+        {
+            Output.Raw(text);
+        }
+    }
+
+    private static string Mark(SentLine line) => line.State switch
+    {
+        LineState.Sending => "…",
+        LineState.Sent => "✓",
+        LineState.Delivered => "✓✓",
+        LineState.Read => "✓✓ read",
+        _ => $"✗ {line.Error}",
+    };
+
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,199 @@
+using System.CommandLine;
+using AkkaChat.Client;
+using AkkaChat.Cli.Chat;
+using AkkaChat.Protocol;
+using Spectre.Console;
+
+namespace AkkaChat.Cli.Commands;
+
+/// <summary>
+/// <c>akkachat chat PEER [--as PHONE]</c>: an interactive conversation. Lines typed are sent to PEER;
+/// each sent line carries its state, updated as it changes: … waiting, ✓ stored (SEND_ACK),
+/// ✓✓ delivered and ✓✓ read (RECEIPT). Messages from PEER are shown and marked read. /quit or
+/// Ctrl+D (end of input) leaves once every line sent is stored.
+/// </summary>
+public static class ChatCommand
+{
+    /// <summary>How long leaving waits for lines still being sent.</summary>
+    private static readonly TimeSpan LeaveGrace = TimeSpan.FromSeconds(10);
+
+    public static Command Create()
+    {
+        var peer = new Argument<string>("peer") { Description = "Who to chat with: a phone number (+15550002) or a group (g:id)" };
+        var command = new Command("chat", "Chat with one user interactively") { peer, CommonOptions.As };
+        command.SetFailSafeAction(async (parse, invocation, ct) =>
+        {
+            var other = parse.GetRequiredValue(peer);
+            if (!ChatAddress.TryParse(other, out var address))
+            {
+                throw new CliException($"'{other}' is neither a phone number in E.164 form (+ then 8 to 15 digits) nor a group (g:id)", ExitCodes.Usage);
+            }
+
+            var user = CredentialStore.FromEnvironment().Load(parse.GetValue(CommonOptions.As));
+            var (client, _) = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), ct);
+            await using var _ = client;
+            using IChatView view = Console.IsInputRedirected || Console.IsOutputRedirected ? new PlainChatView() : new TerminalChatView();
+            await new Conversation(client, address, view).RunAsync(user.Phone, invocation.Server!, ct);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>One chat session: typed lines out, the peer's messages and the receipts in.</summary>
+    private sealed class Conversation(AkkaChatClient client, ChatAddress peer, IChatView view)
+    {
+        private readonly Dictionary<string, SentLine> _sent = new();
+        private readonly List<Task> _sending = new();
+        private AkkaChatException? _ended;
+
+        public async Task RunAsync(string me, ServerAddress server, CancellationToken ct)
+        {
+            view.Notice($"chatting with {peer} as {me} on {server.ToString().EscapeMarkup()}: type and press Enter; /quit or Ctrl+D to leave");
+            view.Notice("… sending  ✓ sent  ✓✓ delivered  [blue]✓✓[/] read");
+            client.StateChanged += state =>
+            {
+                if (state == ConnectionState.Reconnecting)
+                {
+                    view.Notice($"connection to {server.ToString().EscapeMarkup()} lost; reconnecting…");
+                }
+                else if (state == ConnectionState.Ready)
+                {
+                    view.Notice("connected again");
+                }
+            };
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var receiving = ReceiveAsync(stop);
+            try
+            {
+                while (await view.ReadLineAsync(stop.Token) is { } text)
+                {
+                    if (text.Trim() is "/quit" or "/exit")
+                    {
+                        break;
+                    }
+
+                    if (text.Trim().Length > 0)
+                    {
+                        Send(text);
+                    }
+                }
+
+                await Task.WhenAll(SendingSnapshot()).WaitAsync(LeaveGrace, ct);
+            }
+            catch (OperationCanceledException) when (_ended is not null)
+            {
+                // the node ended the session; reported below
+            }
+            catch (TimeoutException)
+            {
+                view.Notice("left with lines the node has not stored yet");
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await receiving;
+            }
+
+            if (_ended is not null)
+            {
+                throw _ended;
+            }
+        }
+
+        private void Send(string text)
+        {
+            var line = new SentLine(Guid.CreateVersion7().ToString("N"), text, DateTimeOffset.Now);
+            lock (_sent)
+            {
+                _sent[line.ClientMsgId] = line;
+            }
+
+            view.Show(line);
+            var sending = SendAsync(line);
+            lock (_sending)
+            {
+                _sending.RemoveAll(t => t.IsCompleted);
+                _sending.Add(sending);
+            }
+        }
+
+        private async Task SendAsync(SentLine line)
+        {
+            try
+            {
+                await client.SendTextAsync(peer.Value, line.Text, line.ClientMsgId);
+                if (!line.Advance(LineState.Sent))
+                {
+                    return; // a receipt got here first
+                }
+            }
+            catch (AkkaChatException e)
+            {
+                line.Fail(Failures.Describe(e, null).Message);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // leaving
+            }
+
+            view.Update(line);
+        }
+
+        private Task[] SendingSnapshot()
+        {
+            lock (_sending)
+            {
+                return _sending.ToArray();
+            }
+        }
+
+        private async Task ReceiveAsync(CancellationTokenSource stop)
+        {
+            var ct = stop.Token;
+            try
+            {
+                await foreach (var e in client.ReadEventsAsync(ct))
+                {
+                    switch (e)
+                    {
+                        case MessageReceived m when IsFromPeer(m):
+                            view.Incoming(m.From, m.Kind == MessageKind.Text ? m.Text : $"({m.Kind.ToString().ToLowerInvariant()} {m.MediaId})", m.SentAt);
+                            await client.MarkReadAsync(m.From, [m.ServerMsgId], ct); // it is on screen
+                            break;
+                        case MessageReceived m:
+                            view.Notice($"{m.From}: {(m.Kind == MessageKind.Text ? m.Text : m.Kind.ToString()).EscapeMarkup()}");
+                            break;
+                        // A READ may overtake its DELIVERED (the peer reads before its ACK is written): marks only advance.
+                        case ReceiptReceived r when Find(r.ClientMsgId) is { } line && line.Advance(r.Status == ReceiptStatus.Read ? LineState.Read : LineState.Delivered):
+                            view.Update(line);
+                            break;
+                        case ServerErrorReceived error:
+                            view.Notice($"the node reported {error.Code}: {error.Message.EscapeMarkup()}");
+                            break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // leaving
+            }
+            catch (AkkaChatException e)
+            {
+                // REPLACED or AUTH_FAILED: the session is over, so is the chat.
+                _ended = e;
+                await stop.CancelAsync();
+            }
+        }
+
+        private bool IsFromPeer(MessageReceived m) => peer.IsGroup ? m.GroupId == peer.GroupId : m.GroupId.Length == 0 && m.From == peer.Value;
+
+        private SentLine? Find(string clientMsgId)
+        {
+            lock (_sent)
+            {
+                return _sent.GetValueOrDefault(clientMsgId);
+            }
+        }
+    }
+}

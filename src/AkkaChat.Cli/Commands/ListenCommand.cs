@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Text.Json;
+using AkkaChat.Client;
+using AkkaChat.Protocol;
+using Spectre.Console;
+
+namespace AkkaChat.Cli.Commands;
+
+/// <summary>
+/// <c>akkachat listen [--as PHONE] [--count N] [--timeout D] [--json]</c>: prints incoming messages and
+/// receipts as they arrive, until Ctrl+C, N of them, or the timeout. Each is acknowledged once
+/// printed, so the node then deletes it (and a message's sender gets its DELIVERED receipt).
+/// With <c>--count</c> and <c>--timeout</c> together, reaching the timeout first is an error.
+/// </summary>
+public static class ListenCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static Command Create()
+    {
+        var count = new Option<int?>("--count") { Description = "Exit after this many messages and receipts", HelpName = "n" };
+        var timeout = DurationOption.Create("--timeout", "Exit after this long (e.g. 30s, 5m)");
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per line" };
+        var command = new Command("listen", "Print incoming messages and receipts as they arrive") { CommonOptions.As, count, timeout, json };
+        command.SetFailSafeAction(async (parse, invocation, ct) =>
+        {
+            var limit = parse.GetValue(count);
+            if (limit is <= 0)
+            {
+                throw new CliException("--count must be at least 1", ExitCodes.Usage);
+            }
+
+            var duration = parse.GetValue(timeout);
+            var asJson = parse.GetValue(json);
+            var user = CredentialStore.FromEnvironment().Load(parse.GetValue(CommonOptions.As));
+            var (client, login) = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), ct);
+            await using var _ = client;
+            client.StateChanged += state =>
+            {
+                if (state == ConnectionState.Reconnecting)
+                {
+                    Output.Notice($"connection to {invocation.Server} lost; reconnecting…");
+                }
+                else if (state == ConnectionState.Ready)
+                {
+                    Output.Notice("connected again");
+                }
+            };
+            Output.Notice($"listening as {user.Phone} on {invocation.Server?.ToString().EscapeMarkup()}, {login.Pending} waiting; Ctrl+C to stop");
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (duration is { } d)
+            {
+                deadline.CancelAfter(d);
+            }
+
+            var seen = 0;
+            try
+            {
+                await foreach (var e in client.ReadEventsAsync(deadline.Token))
+                {
+                    if (Print(e, asJson))
+                    {
+                        seen++;
+                    }
+
+                    if (seen == limit)
+                    {
+                        break; // ending the loop acknowledges this last item too
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && limit is { } expected && seen < expected)
+            {
+                throw new CliException($"timed out after {Durations.Format(duration!.Value)} with {seen} of {expected} messages and receipts");
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // --timeout without --count: the normal end
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Prints one event; true for the messages and receipts that --count counts.</summary>
+    private static bool Print(ChatEvent e, bool asJson)
+    {
+        switch (e)
+        {
+            case MessageReceived m:
+                if (asJson)
+                {
+                    Output.Raw(JsonSerializer.Serialize(new
+                    {
+                        Type = "message", m.Seq, m.ServerMsgId, m.From, m.GroupId, Kind = m.Kind.ToString().ToLowerInvariant(),
+                        Text = m.Kind == MessageKind.Text ? m.Text : null, m.MediaId, SentAt = m.SentAt,
+                    }, Json));
+                }
+                else
+                {
+                    var group = m.GroupId.Length > 0 ? $" in g:{m.GroupId}" : string.Empty;
+                    var body = m.Kind == MessageKind.Text ? m.Text.EscapeMarkup() : $"[italic]{m.Kind.ToString().ToLowerInvariant()} {m.MediaId.EscapeMarkup()}[/]";
+                    Output.Line($"[grey]{Output.Time(m.SentAt)}[/] [bold]{m.From}{group}[/]: {body}");
+                }
+
+                return true;
+            case ReceiptReceived r:
+                if (asJson)
+                {
+                    Output.Raw(JsonSerializer.Serialize(new
+                    {
+                        Type = "receipt", r.Seq, Status = r.Status.ToString().ToLowerInvariant(), r.By, r.ServerMsgId, r.ClientMsgId, r.GroupId, r.At,
+                    }, Json));
+                }
+                else
+                {
+                    var mark = r.Status == ReceiptStatus.Read ? "[blue]✓✓[/] read by" : "✓✓ delivered to";
+                    Output.Line($"[grey]{Output.Time(r.At)}[/] {mark} {r.By} [grey]({r.ClientMsgId.EscapeMarkup()})[/]");
+                }
+
+                return true;
+            case ServerErrorReceived error:
+                Output.Notice($"the node reported {error.Code}: {error.Message.EscapeMarkup()}");
+                return false;
+            default:
+                return false;
+        }
+    }
+}
