@@ -115,7 +115,7 @@ public static class ReportOutput
         md.AppendLine();
         md.AppendLine(Invariant, $"Node: {report.Node.Endpoint}{(report.Node.StartedByBench ? ", started by the bench" : string.Empty)}"
             + $"{(report.Node.Pid is { } pid ? $", pid {pid}" : string.Empty)}"
-            + $"{(report.Node.Assembly is { } assembly ? $", `{Path.GetRelativePath(Directory.GetCurrentDirectory(), Path.GetFullPath(assembly))}`" : string.Empty)}.");
+            + $"{(report.Node.Assembly is { } assembly ? $", `{Path.GetRelativePath(Directory.GetCurrentDirectory(), assembly)}`" : string.Empty)}.");
         md.AppendLine();
 
         md.AppendLine("## Options");
@@ -145,6 +145,11 @@ public static class ReportOutput
         if (o.MaxInFlight is { } inFlight)
         {
             Row(md, "max in flight per sender", inFlight.ToString(Invariant));
+        }
+
+        if (o.SettleTimeoutSeconds is { } settle)
+        {
+            Row(md, "settle timeout", $"{settle:0.###} s");
         }
 
         if (o.MessagesPerUser is { } perUser)

@@ -123,7 +123,7 @@ public static class BenchCoordinator
                 Endpoint = node.Endpoint,
                 Pid = node.ProcessId,
                 StartedByBench = node.StartedByBench,
-                Assembly = node.StartedByBench ? NodeProcess.NodeAssembly : null,
+                Assembly = node.StartedByBench ? Path.GetFullPath(NodeProcess.NodeAssembly) : null,
                 Config = node.StartedByBench ? BenchNode.Hocon : null,
             },
             Users = new UsersReport { Requested = options.EffectiveUsers },
