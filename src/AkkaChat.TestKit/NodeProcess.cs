@@ -45,6 +45,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
+    /// <summary>The operating system's id of the running node process (to read its memory, for instance).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("the node process is not started");
+
     public int ExitCode => _process!.ExitCode;
 
     /// <summary>Starts a node with the given HOCON (layered over the defaults) and waits until it accepts clients.</summary>

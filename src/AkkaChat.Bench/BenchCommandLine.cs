@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using AkkaChat.Bench.Coordination;
+using AkkaChat.Bench.Load;
+using AkkaChat.Bench.Scenarios;
+
+namespace AkkaChat.Bench;
+
+/// <summary>
+/// The command line of akkachat-bench: one command per scenario, each with the options it uses, and
+/// the hidden <c>worker</c> command the bench starts its worker processes with.
+/// </summary>
+public static class BenchCommandLine
+{
+    public const int UsageError = 2;
+
+    private static readonly Option<string?> Server = new("--server") { Description = "HOST:PORT of a running node (it must reveal registration codes)" };
+    private static readonly Option<bool> StartNode = new("--start-node") { Description = "Start a node process for the run, with settings for benchmarking" };
+    private static readonly Option<int?> NodePid = new("--node-pid") { Description = "Process id of the --server node, to measure its memory" };
+    private static readonly Option<int> Users = new("--users", "-n") { Description = "Users (N)", DefaultValueFactory = _ => 100 };
+    private static readonly Option<int> Workers = new("--workers", "-w")
+    {
+        Description = "Worker processes holding the connections; 0 or 1: all in this process. One process holds fewer than 20,000 sockets",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Registrations (and offline-drain logins) at once", DefaultValueFactory = _ => 64 };
+    private static readonly Option<TimeSpan> Duration = new("--duration", "-d")
+    {
+        Description = "How long senders send (e.g. 20s, 2m, 500ms)",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+        CustomParser = ParseDuration,
+    };
+
+    private static readonly Option<TimeSpan> Warmup = new("--warmup")
+    {
+        Description = "Send this long before the measured run and discard its figures (warms the node up)",
+        DefaultValueFactory = _ => TimeSpan.Zero,
+        CustomParser = ParseDuration,
+    };
+
+    private static readonly Option<double?> Rate = new("--rate") { Description = "Offered messages per second over all senders; leave out to send flat out" };
+    private static readonly Option<int> BodyBytes = new("--body-bytes") { Description = "SEND body size: 8 bytes of send timestamp plus padding", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> MaxInFlight = new("--max-in-flight") { Description = "SENDs per sender waiting for SEND_ACK at most", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> MessagesPerUser = new("--messages-per-user", "-m") { Description = "Messages queued for each offline recipient (M)", DefaultValueFactory = _ => 100 };
+    private static readonly Option<TimeSpan> DrainTimeout = new("--drain-timeout")
+    {
+        Description = "How long in-flight messages, or one recipient's drain, may take",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(60),
+        CustomParser = ParseDuration,
+    };
+
+    private static readonly Option<TimeSpan> SettleTimeout = new("--settle-timeout")
+    {
+        Description = "How long to wait for the node's memory to settle before each reading",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
+        CustomParser = ParseDuration,
+    };
+
+    private static readonly Option<string> Out = new("--out", "-o") { Description = "Directory for the JSON and markdown results", DefaultValueFactory = _ => Path.Combine("bench", "results") };
+
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("akkachat-bench: load generator and benchmarks for AkkaChat nodes (see docs/bench.md)");
+        root.Subcommands.Add(Scenario(ScenarioNames.IdleConnections, ScenarioKind.IdleConnections,
+            "Connect and log in N users, then measure the node's memory per idle connection", SettleTimeout));
+        root.Subcommands.Add(Scenario(ScenarioNames.OneToOne, ScenarioKind.OneToOne,
+            "N/2 pairs of online users send to each other for a duration; latency and throughput",
+            Duration, Warmup, Rate, BodyBytes, MaxInFlight, DrainTimeout));
+        root.Subcommands.Add(Scenario(ScenarioNames.OfflineDrain, ScenarioKind.OfflineDrain,
+            "Queue M messages for each of N/2 offline users, then time each login until the queue is drained",
+            MessagesPerUser, BodyBytes, MaxInFlight, DrainTimeout));
+
+        var groupFanout = new Command(ScenarioNames.GroupFanout, "Group messages fanned out to every member (not available yet)");
+        groupFanout.TreatUnmatchedTokensAsErrors = false;
+        groupFanout.SetAction(_ =>
+        {
+            Console.Error.WriteLine("akkachat-bench: group-fanout is not available yet: the node does not serve groups. "
+                + "Available: idle-connections, one-to-one, offline-drain.");
+            return UsageError;
+        });
+        root.Subcommands.Add(groupFanout);
+
+        var worker = new Command("worker", "Internal: a worker process, driven over stdin/stdout by the bench") { Hidden = true };
+        worker.SetAction((_, cancellationToken) => WorkerHost.RunAsync(Console.In, Console.OpenStandardOutput(), cancellationToken));
+        root.Subcommands.Add(worker);
+        return root;
+    }
+
+    private static Command Scenario(string name, ScenarioKind kind, string description, params Option[] specific)
+    {
+        var command = new Command(name, description);
+        foreach (var option in new Option[] { Server, StartNode, NodePid, Users, Workers, Concurrency, Out }.Concat(specific))
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            // Options a scenario does not take keep the defaults of BenchOptions.
+            var defaults = new BenchOptions { Scenario = kind };
+            T Get<T>(Option<T> option, T fallback) => command.Options.Contains(option) ? result.GetValue(option)! : fallback;
+            var options = defaults with
+            {
+                Server = result.GetValue(Server),
+                StartNode = result.GetValue(StartNode),
+                NodePid = result.GetValue(NodePid),
+                Users = result.GetValue(Users),
+                Workers = result.GetValue(Workers),
+                Concurrency = result.GetValue(Concurrency),
+                Duration = Get(Duration, defaults.Duration),
+                Warmup = Get(Warmup, defaults.Warmup),
+                Rate = Get(Rate, defaults.Rate),
+                BodyBytes = Get(BodyBytes, defaults.BodyBytes),
+                MaxInFlight = Get(MaxInFlight, defaults.MaxInFlight),
+                MessagesPerUser = Get(MessagesPerUser, defaults.MessagesPerUser),
+                DrainTimeout = Get(DrainTimeout, defaults.DrainTimeout),
+                SettleTimeout = Get(SettleTimeout, defaults.SettleTimeout),
+                Out = result.GetValue(Out)!,
+            };
+            if (options.Validate() is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"akkachat-bench {name}: {problem}");
+                return UsageError;
+            }
+
+            return await BenchCoordinator.RunAsync(options, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>A duration: a number with ms, s, m or h (20s, 2m, 500ms), or a plain number of seconds.</summary>
+    public static TimeSpan ParseDuration(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (TryParseDuration(text, out var duration))
+        {
+            return duration;
+        }
+
+        result.AddError($"'{text}' is not a duration (examples: 20s, 2m, 500ms)");
+        return default;
+    }
+
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        var units = new (string Suffix, double Seconds)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), (string.Empty, 1) };
+        foreach (var (suffix, seconds) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                && value >= 0)
+            {
+                duration = TimeSpan.FromSeconds(value * seconds);
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Globalization;
+
+namespace AkkaChat.Bench;
+
+/// <summary>The node a run measures: its address and, when known, its process id.</summary>
+public sealed record BenchNode(string Host, int Port, int? ProcessId, bool StartedByBench)
+{
+    /// <summary>
+    /// Settings of a node started with --start-node, layered over the node's defaults: codes revealed
+    /// so users can register without SMS, a send rate limit far above what the bench offers, an idle
+    /// timeout longer than any run, and room for every connection one node process can hold.
+    /// </summary>
+    public const string Hocon = """
+        akkachat.auth.reveal-codes = on
+        akkachat.rate-limit.send-per-second = 1000000
+        akkachat.rate-limit.send-burst = 1000000
+        akkachat.connection.idle-timeout = 1h
+        akkachat.connection.max-connections = 19000
+        akkachat.listen.backlog = 4096
+        """;
+
+    public string Endpoint => $"{Host}:{Port}";
+
+    public static bool TryParseServer(string server, out string host, out int port)
+    {
+        host = string.Empty;
+        port = 0;
+        var colon = server.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(server.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        host = server[..colon].Trim('[', ']');
+        return true;
+    }
+}

@@ -1,0 +1,119 @@
+using AkkaChat.Bench.Load;
+
+namespace AkkaChat.Bench;
+
+/// <summary>The options of one bench run, as given on the command line (see docs/bench.md).</summary>
+public sealed record BenchOptions
+{
+    /// <summary>
+    /// Connections one load-generating process may hold: the machine allows 20,000 open files per
+    /// process, and the runtime, pipes and log files need some of them.
+    /// </summary>
+    public const int MaxConnectionsPerProcess = 18_000;
+
+    public required ScenarioKind Scenario { get; init; }
+
+    /// <summary>host:port of a running node; null with <see cref="StartNode"/>.</summary>
+    public string? Server { get; init; }
+
+    /// <summary>Start a node process for the run, with <see cref="BenchNode.Hocon"/>.</summary>
+    public bool StartNode { get; init; }
+
+    /// <summary>Process id of the node given by <see cref="Server"/>, to read its memory.</summary>
+    public int? NodePid { get; init; }
+
+    public int Users { get; init; } = 100;
+
+    /// <summary>Worker processes; 0 or 1 runs every connection inside the bench process.</summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>Registrations (and offline-drain logins) in progress at once, over all workers.</summary>
+    public int Concurrency { get; init; } = 64;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>one-to-one: sending before the measured run, to warm the node up; its figures are discarded.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Offered messages per second over all senders; null: flat out.</summary>
+    public double? Rate { get; init; }
+
+    public int BodyBytes { get; init; } = 64;
+
+    public int MaxInFlight { get; init; } = 32;
+
+    public int MessagesPerUser { get; init; } = 100;
+
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public string Out { get; init; } = Path.Combine("bench", "results");
+
+    /// <summary>True when the workers run as child processes.</summary>
+    public bool UsesWorkerProcesses => Workers >= 2;
+
+    public int Shares => Math.Max(1, Workers);
+
+    /// <summary>Users in pairs for the messaging scenarios, so an odd last user is left out.</summary>
+    public int EffectiveUsers => Scenario == ScenarioKind.IdleConnections ? Users : Users / 2 * 2;
+
+    /// <summary>The first problem with these options, or null.</summary>
+    public string? Validate()
+    {
+        if (StartNode == (Server is not null))
+        {
+            return "give either --server HOST:PORT or --start-node";
+        }
+
+        if (Server is not null && !BenchNode.TryParseServer(Server, out _, out _))
+        {
+            return $"--server must be HOST:PORT, not '{Server}'";
+        }
+
+        if (Users < 1 || Users > BenchPhones.MaxUsers)
+        {
+            return $"--users must be 1 to {BenchPhones.MaxUsers:N0}";
+        }
+
+        if (Scenario != ScenarioKind.IdleConnections && Users < 2)
+        {
+            return "--users must be at least 2: users send in pairs";
+        }
+
+        if (Workers < 0 || Concurrency < 1 || MaxInFlight < 1 || MessagesPerUser < 0)
+        {
+            return "--workers must be 0 or more; --concurrency and --max-in-flight at least 1; --messages-per-user 0 or more";
+        }
+
+        var perProcess = (EffectiveUsers + Shares - 1) / Shares;
+        if (perProcess > MaxConnectionsPerProcess)
+        {
+            var needed = (EffectiveUsers + MaxConnectionsPerProcess - 1) / MaxConnectionsPerProcess;
+            return $"{EffectiveUsers:N0} users over {Shares} worker(s) puts {perProcess:N0} connections in one process; "
+                + $"a process holds fewer than 20,000 open files here: use --workers {Math.Max(2, needed)} or more";
+        }
+
+        if (BodyBytes < sizeof(long) || BodyBytes > 64_000)
+        {
+            return "--body-bytes must be 8 (the timestamp) to 64,000";
+        }
+
+        if (Rate is <= 0)
+        {
+            return "--rate must be positive; leave it out to send flat out";
+        }
+
+        if (Warmup < TimeSpan.Zero)
+        {
+            return "--warmup must not be negative";
+        }
+
+        if (Duration <= TimeSpan.Zero || DrainTimeout <= TimeSpan.Zero || SettleTimeout <= TimeSpan.Zero)
+        {
+            return "--duration, --drain-timeout and --settle-timeout must be positive";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,3 @@
+using AkkaChat.Bench;
+
+return await BenchCommandLine.Create().Parse(args).InvokeAsync();

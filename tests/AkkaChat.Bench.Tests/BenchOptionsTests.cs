@@ -1,0 +1,90 @@
+using AkkaChat.Bench.Load;
+using AkkaChat.Bench.Scenarios;
+
+namespace AkkaChat.Bench.Tests;
+
+/// <summary>How the bench reads its options and shares users out to workers; no node involved.</summary>
+public sealed class BenchOptionsTests
+{
+    private static readonly BenchNode Node = new("127.0.0.1", 4700, ProcessId: null, StartedByBench: false);
+
+    [Theory]
+    [InlineData("20s", 20)]
+    [InlineData("500ms", 0.5)]
+    [InlineData("2m", 120)]
+    [InlineData("1h", 3600)]
+    [InlineData("7", 7)]
+    [InlineData("1.5s", 1.5)]
+    public void durations_are_read_with_their_unit(string text, double seconds)
+    {
+        Assert.True(BenchCommandLine.TryParseDuration(text, out var duration));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), duration);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("soon")]
+    [InlineData("-3s")]
+    [InlineData("5 minutes")]
+    public void text_that_is_not_a_duration_is_refused(string text) =>
+        Assert.False(BenchCommandLine.TryParseDuration(text, out _));
+
+    [Fact]
+    public void a_run_needs_either_a_server_or_a_node_of_its_own()
+    {
+        Assert.NotNull(new BenchOptions { Scenario = ScenarioKind.OneToOne }.Validate());
+        Assert.NotNull(new BenchOptions { Scenario = ScenarioKind.OneToOne, Server = "127.0.0.1:4700", StartNode = true }.Validate());
+        Assert.Null(new BenchOptions { Scenario = ScenarioKind.OneToOne, Server = "127.0.0.1:4700" }.Validate());
+        Assert.Null(new BenchOptions { Scenario = ScenarioKind.OneToOne, StartNode = true }.Validate());
+        Assert.NotNull(new BenchOptions { Scenario = ScenarioKind.OneToOne, Server = "no-port" }.Validate());
+    }
+
+    [Fact]
+    public void more_connections_than_one_process_can_hold_ask_for_more_workers()
+    {
+        var tooMany = new BenchOptions { Scenario = ScenarioKind.IdleConnections, StartNode = true, Users = 30_000, Workers = 1 };
+        Assert.Contains("--workers 2", tooMany.Validate());
+        Assert.Null((tooMany with { Workers = 2 }).Validate());
+    }
+
+    [Fact]
+    public void the_body_must_hold_the_send_timestamp() =>
+        Assert.NotNull(new BenchOptions { Scenario = ScenarioKind.OneToOne, StartNode = true, BodyBytes = 7 }.Validate());
+
+    [Fact]
+    public void workers_get_whole_pairs_so_sender_and_recipient_share_a_clock()
+    {
+        var options = new BenchOptions { Scenario = ScenarioKind.OneToOne, StartNode = true, Users = 1001, Workers = 3, Rate = 900 };
+
+        var plans = BenchRun.Plan(options, Node, phonePrefix: 123456);
+
+        Assert.Equal(3, plans.Count);
+        Assert.All(plans, p => Assert.True(p.FirstUser % 2 == 0 && p.UserCount % 2 == 0, $"{p.FirstUser}+{p.UserCount} splits a pair"));
+        Assert.Equal(1000, plans.Sum(p => p.UserCount)); // the odd last user has no partner
+        Assert.Equal(0, plans[0].FirstUser);
+        Assert.Equal(plans[0].UserCount, plans[1].FirstUser);
+        Assert.Equal(plans[1].FirstUser + plans[1].UserCount, plans[2].FirstUser);
+        Assert.Equal(900, plans.Sum(p => p.RatePerSecond!.Value), precision: 6);
+    }
+
+    [Fact]
+    public void idle_connections_share_users_one_by_one()
+    {
+        var options = new BenchOptions { Scenario = ScenarioKind.IdleConnections, StartNode = true, Users = 7, Workers = 2 };
+
+        var plans = BenchRun.Plan(options, Node, phonePrefix: 123456);
+
+        Assert.Equal([3, 4], plans.Select(p => p.UserCount));
+    }
+
+    [Fact]
+    public void phone_numbers_are_valid_and_distinct_per_run_and_user()
+    {
+        var phone = BenchPhones.Of(123456, 42);
+
+        Assert.Equal("+11234560000042", phone);
+        Assert.True(AkkaChat.Protocol.PhoneNumber.TryParse(phone, out _));
+        Assert.NotEqual(BenchPhones.Of(123456, 43), phone);
+        Assert.NotEqual(BenchPhones.Of(654321, 42), phone);
+    }
+}
