@@ -32,6 +32,8 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
     private IActorRef? _session;
     // Highest seq pushed to the current session; pushing stops `window` items past the last ACK.
     private ulong _deliveredUpTo;
+    // Highest seq this incarnation pushed to any session of the user: what an ACK may cover.
+    private ulong _pushedUpTo;
     private int _eventsSinceSnapshot;
     private bool _passivating;
 
@@ -244,12 +246,11 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
 
     private void HandleAcknowledge(AcknowledgeItems ack)
     {
-        if (!Sender.Equals(_session))
-        {
-            return; // an ACK from a replaced session acknowledges nothing
-        }
-
-        if (_state.DecideAcknowledge(ack.UpToSeq, _deliveredUpTo, NowMs) is not { } acked)
+        // Any logged-in connection of this user may acknowledge what was pushed to it, even one
+        // that is no longer the session: its connection may have closed right after the ACK, and
+        // the Terminated of a closed connection overtakes its last messages. Never beyond what
+        // this incarnation has pushed to some session of the user.
+        if (_state.DecideAcknowledge(ack.UpToSeq, _pushedUpTo, NowMs) is not { } acked)
         {
             return;
         }
@@ -288,6 +289,8 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
             _session.Tell(item.ItemCase == QueuedItem.ItemOneofCase.Deliver ? item.Deliver : item.Receipt);
             _deliveredUpTo++;
         }
+
+        _pushedUpTo = Math.Max(_pushedUpTo, _deliveredUpTo);
     }
 
     /// <summary>

@@ -129,7 +129,7 @@ public sealed class UserState
     }
 
     /// <summary>
-    /// ACK{up_to_seq} from a session that has been sent items up to <paramref name="deliveredUpTo"/>.
+    /// ACK{up_to_seq} when items up to <paramref name="deliveredUpTo"/> have been pushed to the user.
     /// Only items actually sent can be acknowledged; an ACK of nothing new yields no event.
     /// </summary>
     public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs)

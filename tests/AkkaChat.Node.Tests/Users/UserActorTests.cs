@@ -311,7 +311,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void An_ack_from_a_connection_that_is_not_the_session_acknowledges_nothing()
+    public void An_ack_that_arrives_after_its_connection_closed_still_acknowledges_what_it_received()
     {
         var user = StartUser(Me);
         var session = CreateTestProbe();
@@ -321,15 +321,32 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         sender.ExpectMsg<SendAck>(JournalTimeout);
         session.ExpectMsg<Deliver>();
 
+        // The connection's Terminated overtakes the ACK it sent just before closing.
+        Watch(session.Ref);
+        Sys.Stop(session.Ref);
+        ExpectTerminated(session.Ref);
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
+
+        Assert.Equal("c-1", _users.ExpectMsg<StoreReceipt>(JournalTimeout).ClientMsgId);
+    }
+
+    [Fact]
+    public void An_ack_before_anything_was_pushed_acknowledges_nothing()
+    {
+        var user = StartUser(Me);
+        Register(user, Me, CreateTestProbe());
+        StopUser(user);
+        user = StartUser(Me); // the queue is stored, but this incarnation has pushed nothing
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+
         user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, CreateTestProbe().Ref);
 
         // An accepted ACK sends its receipt before the actor handles the next command.
         user.Tell(Submit(from: Alice, clientMsgId: "c-2", body: "m"), sender.Ref);
         sender.ExpectMsg<SendAck>(JournalTimeout);
-        Assert.False(_users.HasMessages, "an ACK from a stranger produced a receipt");
-
-        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
-        Assert.Equal("c-1", _users.ExpectMsg<StoreReceipt>(JournalTimeout).ClientMsgId);
+        Assert.False(_users.HasMessages, "an ACK of items never pushed produced a receipt");
     }
 
     [Fact]
