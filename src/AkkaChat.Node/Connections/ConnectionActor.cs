@@ -13,15 +13,18 @@ namespace AkkaChat.Node.Connections;
 /// <summary>
 /// One client connection, as a state machine:
 /// <code>
-/// AwaitingAuth --AUTH_VERIFY/AUTH_LOGIN--> Authenticating --AUTH_OK--> Active
-///      |                                         |                       |
-///      +--- anything else, AUTH_FAILED ----------+------ REPLACED, idle, protocol error --> Closing
+/// WaitingForStage --stage attached--> AwaitingAuth --AUTH_VERIFY/AUTH_LOGIN--> Authenticating --AUTH_OK--> Active
+///                                          |                                        |                    |
+///                                          +--- anything else, AUTH_FAILED ---------+--- REPLACED, idle, protocol error --> Closing
 /// </code>
 /// It speaks the wire protocol with its <see cref="ConnectionStage"/> and forwards commands to the
 /// user actors through the shard region. It holds no durable state: when it dies, the socket closes
 /// and the client logs in again; everything queued for it waits in the user's journal.
+/// <para>An untyped actor with one switch per state, because there is one per socket: it allocates
+/// no handler tables per instance, and no stash until a frame must wait (bounded by the receive
+/// window).</para>
 /// </summary>
-public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
+public sealed class ConnectionActor : UntypedActor, IWithTimers
 {
     /// <summary>How long AUTH_VERIFY / AUTH_LOGIN may wait for the user's actor.</summary>
     private static readonly TimeSpan AuthTimeout = TimeSpan.FromSeconds(15);
@@ -36,13 +39,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
     private readonly RuntimeSettingsSource _runtime;
     private readonly IActorRef _users;
     private readonly string _remote;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
 
+    private State _state = State.WaitingForStage;
     private IActorRef _stage = ActorRefs.Nobody;
     private string? _phone;
     private IActorRef? _user; // the user actor this session is attached to, watched
     private long _lastReceivedMs = Environment.TickCount64;
     private TokenBucket _sendBudget;
+    private List<object>? _held; // messages that wait for the next state, in arrival order
 
     public ConnectionActor(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, string remote)
     {
@@ -50,10 +54,16 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
         _runtime = runtime;
         _users = users;
         _remote = remote;
-        WaitingForStage();
     }
 
-    public IStash Stash { get; set; } = null!;
+    private enum State
+    {
+        WaitingForStage,
+        AwaitingAuth,
+        Authenticating,
+        Active,
+        Closing,
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -62,62 +72,177 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
 
     private string Id => Self.Path.Name;
 
+    private ILoggingAdapter Log => Context.GetLogger();
+
+    protected override void OnReceive(object message)
+    {
+        switch (_state)
+        {
+            case State.WaitingForStage:
+                WaitingForStage(message);
+                break;
+            case State.AwaitingAuth:
+                AwaitingAuth(message);
+                break;
+            case State.Authenticating:
+                Authenticating(message);
+                break;
+            case State.Active:
+                Active(message);
+                break;
+            case State.Closing:
+                Closing(message);
+                break;
+        }
+    }
+
     // ---- states ----
 
-    private void WaitingForStage()
+    private void WaitingForStage(object message)
     {
-        Receive<ConnectionStage.Attached>(attached =>
+        if (message is ConnectionStage.Attached attached)
         {
             _stage = attached.Stage;
-            _log.Debug("Connection {0} from {1} opened", Id, _remote);
+            Log.Debug("Connection {0} from {1} opened", Id, _remote);
             ScheduleIdleCheck(_runtime.Current.IdleTimeout);
-            Become(AwaitingAuth);
-            Stash.UnstashAll();
-        });
-        ReceiveAny(_ => Stash.Stash());
+            Become(State.AwaitingAuth);
+            return;
+        }
+
+        Hold(message);
     }
 
-    private void AwaitingAuth()
+    private void AwaitingAuth(object message)
     {
-        Receive<ConnectionStage.FrameReceived>(received => HandleFrame(received.Frame, authenticated: false));
-        Receive<AuthCodeSent>(Write);
-        Receive<ProtocolError>(WriteError);
-        HandleCommon();
-    }
-
-    private void Authenticating()
-    {
-        Receive<AuthOk>(ok =>
+        switch (message)
         {
-            Timers.Cancel(AuthTimedOut.Instance);
-            WatchUser(Sender);
-            Write(ok);
-            _log.Info("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
-            Become(Active);
-            Stash.UnstashAll();
-        });
-        Receive<ProtocolError>(error =>
-        {
-            Timers.Cancel(AuthTimedOut.Instance);
-            WriteError(error);
-        });
-        Receive<AuthTimedOut>(_ => Fail(ErrorCode.Internal, "login timed out; try again"));
-        Receive<ConnectionStage.FrameReceived>(_ => Stash.Stash()); // bounded by the receive window
-        HandleCommon();
+            case ConnectionStage.FrameReceived received:
+                HandleFrame(received.Frame, authenticated: false);
+                break;
+            case AuthCodeSent sent:
+                Write(sent);
+                break;
+            case ProtocolError error:
+                WriteError(error);
+                break;
+            default:
+                HandleCommon(message);
+                break;
+        }
     }
 
-    private void Active()
+    private void Authenticating(object message)
     {
-        Receive<ConnectionStage.FrameReceived>(received => HandleFrame(received.Frame, authenticated: true));
-        Receive<Deliver>(Write);
-        Receive<Receipt>(Write);
-        Receive<SendAck>(Write);
-        Receive<ProtocolError>(WriteError);
-        Receive<SessionReplaced>(_ => Fail(ErrorCode.Replaced, "logged in elsewhere"));
-        Receive<Terminated>(t => t.ActorRef.Equals(_user), _ => Resume("its user actor stopped"));
-        Receive<SessionInterrupted>(_ => Resume("its user actor restarted"));
-        Receive<SessionResumed>(_ => WatchUser(Sender));
-        HandleCommon();
+        switch (message)
+        {
+            case AuthOk ok:
+                Timers.Cancel(AuthTimedOut.Instance);
+                WatchUser(Sender);
+                Write(ok);
+                Log.Info("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
+                Become(State.Active);
+                break;
+            case ProtocolError error:
+                Timers.Cancel(AuthTimedOut.Instance);
+                WriteError(error);
+                break;
+            case AuthTimedOut:
+                Fail(ErrorCode.Internal, "login timed out; try again");
+                break;
+            case ConnectionStage.FrameReceived:
+                Hold(message); // bounded by the receive window
+                break;
+            default:
+                HandleCommon(message);
+                break;
+        }
+    }
+
+    private void Active(object message)
+    {
+        switch (message)
+        {
+            case ConnectionStage.FrameReceived received:
+                HandleFrame(received.Frame, authenticated: true);
+                break;
+            case Deliver or Receipt or SendAck:
+                Write((IMessage)message);
+                break;
+            case ProtocolError error:
+                WriteError(error);
+                break;
+            case SessionReplaced:
+                Fail(ErrorCode.Replaced, "logged in elsewhere");
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_user):
+                Resume("its user actor stopped");
+                break;
+            case SessionInterrupted:
+                Resume("its user actor restarted");
+                break;
+            case SessionResumed:
+                WatchUser(Sender);
+                break;
+            default:
+                HandleCommon(message);
+                break;
+        }
+    }
+
+    private void Closing(object message)
+    {
+        if (message is ConnectionStage.Disconnected or CloseTimedOut)
+        {
+            Context.Stop(Self);
+        }
+
+        // nothing more is read or written
+    }
+
+    private void HandleCommon(object message)
+    {
+        switch (message)
+        {
+            case ConnectionStage.ProtocolViolation violation:
+                Fail(violation.Error.Code, violation.Error.Message);
+                break;
+            case ConnectionStage.Disconnected disconnected:
+                Log.Info("Connection {0} ({1}) {2}", Id, _phone ?? "not logged in", disconnected.Reason);
+                Context.Stop(Self);
+                break;
+            case IdleCheck:
+                CheckIdle();
+                break;
+            case NodeShuttingDown:
+                _stage.Tell(ConnectionStage.Close.Instance);
+                Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, CloseTimeout);
+                Become(State.Closing);
+                break;
+            case Terminated:
+                break; // a user actor this connection no longer follows
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>Keeps a message for the next state.</summary>
+    private void Hold(object message) => (_held ??= new List<object>(4)).Add(message);
+
+    /// <summary>Enters a state and hands it the messages held for it, in order.</summary>
+    private void Become(State next)
+    {
+        _state = next;
+        if (_held is not { Count: > 0 } held || next is State.Authenticating)
+        {
+            return;
+        }
+
+        _held = null;
+        foreach (var message in held)
+        {
+            OnReceive(message);
+        }
     }
 
     /// <summary>
@@ -127,7 +252,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
     /// </summary>
     private void Resume(string why)
     {
-        _log.Info("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
+        Log.Info("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
         _users.Tell(new ResumeSession { Phone = _phone });
     }
 
@@ -140,30 +265,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
 
         _user = user;
         Context.Watch(user);
-    }
-
-    private void Closing()
-    {
-        Receive<ConnectionStage.Disconnected>(_ => Context.Stop(Self));
-        Receive<CloseTimedOut>(_ => Context.Stop(Self));
-        ReceiveAny(_ => { }); // nothing more is read or written
-    }
-
-    private void HandleCommon()
-    {
-        Receive<ConnectionStage.ProtocolViolation>(v => Fail(v.Error.Code, v.Error.Message));
-        Receive<ConnectionStage.Disconnected>(d =>
-        {
-            _log.Info("Connection {0} ({1}) {2}", Id, _phone ?? "not logged in", d.Reason);
-            Context.Stop(Self);
-        });
-        Receive<IdleCheck>(_ => CheckIdle());
-        Receive<NodeShuttingDown>(_ =>
-        {
-            _stage.Tell(ConnectionStage.Close.Instance);
-            Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, CloseTimeout);
-            Become(Closing);
-        });
     }
 
     // ---- frames from the client ----
@@ -236,7 +337,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
         _phone = phone;
         Timers.StartSingleTimer(AuthTimedOut.Instance, AuthTimedOut.Instance, AuthTimeout);
         _users.Tell(command);
-        Become(Authenticating);
+        Become(State.Authenticating);
     }
 
     private void HandleSend(Send send)
@@ -292,7 +393,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
             return;
         }
 
-        _log.Debug("Connection {0} ({1}): {2} {3}", Id, _phone, error.ErrorCode, error.Message);
+        Log.Debug("Connection {0} ({1}): {2} {3}", Id, _phone, error.ErrorCode, error.Message);
         Write(error);
     }
 
@@ -302,11 +403,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithStash, IWithTimers
     /// <summary>Sends ERROR{code}, then closes the socket cleanly once it is written.</summary>
     private void Fail(ErrorCode code, string message)
     {
-        _log.Info("Connection {0} ({1}) closing: {2} {3}", Id, _phone ?? "not logged in", code, message);
+        Log.Info("Connection {0} ({1}) closing: {2} {3}", Id, _phone ?? "not logged in", code, message);
         Write(ProtocolError.Of(code, message));
         _stage.Tell(ConnectionStage.Close.Instance);
         Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, CloseTimeout);
-        Become(Closing);
+        Become(State.Closing);
     }
 
     // ---- idle timeout ----
