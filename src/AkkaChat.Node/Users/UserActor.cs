@@ -17,6 +17,12 @@ namespace AkkaChat.Node.Users;
 /// tokens and queue of items, journals every change before it is acknowledged, pushes queued items
 /// to the user's one session in seq order, and owes senders their receipts through an outbox.
 /// The rules live in <see cref="UserState"/>; this actor persists, applies, pushes and snapshots.
+/// <para>Writes are batched: an event is applied to the state when it is decided, so the next
+/// command decides on it at once, and journaled with PersistAsync, so commands keep coming while
+/// it is written and the events of many commands go to the journal together. Everything the
+/// outside sees (SEND_ACK, pushed items, receipts, AUTH_OK) waits for its event to be durable.
+/// If the journal fails or rejects a write, the actor stops or restarts and recovers from the
+/// journal, so state never outlives a lost write.</para>
 /// </summary>
 public sealed class UserActor : ReceivePersistentActor, IWithTimers
 {
@@ -34,6 +40,9 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
     private ulong _deliveredUpTo;
     // Highest seq this incarnation pushed to any session of the user: what an ACK may cover.
     private ulong _pushedUpTo;
+    // Highest seq whose item is in the journal: only durable items are pushed.
+    private ulong _durableUpTo;
+    private int _pendingWrites;
     private int _eventsSinceSnapshot;
     private bool _passivating;
 
@@ -89,6 +98,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
+        _durableUpTo = _state.NextSeq - 1;
         if (_state.DecideExpire(NowMs, (long)_settings.RetentionMaxAge.TotalMilliseconds) is { } expired)
         {
             PersistEvent(expired, e => _log.Info("User {0}: dropped {1} items older than {2}", _phone, e.Count, _settings.RetentionMaxAge));
@@ -161,7 +171,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
             Token = token,
             ServerTimeMs = NowMs,
             Node = _settings.NodeName,
-            Pending = (ulong)_state.Inbox.Count,
+            Pending = _durableUpTo > _state.RemovedUpTo ? _durableUpTo - _state.RemovedUpTo : 0,
         });
         _log.Debug("User {0}: session {1} attached, {2} items pending", _phone, connection.Path.Name, _state.Inbox.Count);
         Push();
@@ -214,13 +224,16 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         var queued = _state.DecideSubmit(submit, Guid.CreateVersion7().ToString("N"), NowMs, out var duplicateOf);
         if (queued is null)
         {
-            replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = duplicateOf!.ServerMsgId, ServerTimeMs = duplicateOf.ServerTimeMs });
+            // The first one may still be on its way to the journal: answer after it, in order.
+            var ack = new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = duplicateOf!.ServerMsgId, ServerTimeMs = duplicateOf.ServerTimeMs };
+            DeferAsync(ack, a => replyTo.Tell(a));
             return;
         }
 
         PersistEvent(queued, e =>
         {
             var deliver = e.Item.Deliver;
+            _durableUpTo = Math.Max(_durableUpTo, deliver.Seq);
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
             _log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
             Push();
@@ -233,12 +246,13 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         var stored = new ReceiptStored { Phone = store.By, OutboxId = store.OutboxId };
         if (_state.DecideStoreReceipt(store, NowMs) is not { } queued)
         {
-            replyTo.Tell(stored);
+            DeferAsync(stored, r => replyTo.Tell(r)); // after the first copy is durable
             return;
         }
 
-        PersistEvent(queued, _ =>
+        PersistEvent(queued, e =>
         {
+            _durableUpTo = Math.Max(_durableUpTo, e.Item.Seq);
             replyTo.Tell(stored);
             Push();
         });
@@ -256,11 +270,13 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         }
 
         var firstNewOutboxId = _state.NextOutboxId;
+        var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
         PersistEvent(acked, _ =>
         {
-            SendOutbox(firstNewOutboxId);
+            SendOutbox(firstNewOutboxId, lastNewOutboxId);
             Push();
         });
+        lastNewOutboxId = _state.NextOutboxId - 1;
     }
 
     private void HandleRead(MarkRead read)
@@ -271,7 +287,9 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         }
 
         var firstNewOutboxId = _state.NextOutboxId;
-        PersistEvent(marked, _ => SendOutbox(firstNewOutboxId));
+        var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
+        PersistEvent(marked, _ => SendOutbox(firstNewOutboxId, lastNewOutboxId));
+        lastNewOutboxId = _state.NextOutboxId - 1;
     }
 
     /// <summary>Pushes queued items to the session, in seq order, up to the delivery window.</summary>
@@ -283,7 +301,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         }
 
         _deliveredUpTo = Math.Max(_deliveredUpTo, _state.RemovedUpTo);
-        var limit = _state.RemovedUpTo + (ulong)_settings.DeliveryWindow;
+        var limit = Math.Min(_state.RemovedUpTo + (ulong)_settings.DeliveryWindow, _durableUpTo);
         while (_deliveredUpTo < limit && _state.Inbox.TryGetBySeq(_deliveredUpTo + 1, out var item))
         {
             _session.Tell(item.ItemCase == QueuedItem.ItemOneofCase.Deliver ? item.Deliver : item.Receipt);
@@ -294,14 +312,15 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// Sends outbox receipts with id >= <paramref name="fromId"/> to their senders' queues. Each is
-    /// resent until confirmed (here after recovery and on a timer), so a receipt survives crashes.
+    /// Sends the outbox receipts with ids from <paramref name="fromId"/> to <paramref name="toId"/> to
+    /// their senders' queues. Each is resent until confirmed (after recovery and on a timer), so a
+    /// receipt survives crashes.
     /// </summary>
-    private void SendOutbox(ulong fromId)
+    private void SendOutbox(ulong fromId, ulong toId = ulong.MaxValue)
     {
         foreach (var entry in _state.Outbox)
         {
-            if (entry.Id < fromId)
+            if (entry.Id < fromId || entry.Id > toId)
             {
                 continue;
             }
@@ -328,20 +347,38 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
 
     // ---- journal, snapshots, passivation ----
 
+    /// <summary>
+    /// Applies <paramref name="event"/> now and journals it; <paramref name="then"/> runs once it is
+    /// durable (callbacks run in the order the events were decided).
+    /// </summary>
     private void PersistEvent<TEvent>(TEvent @event, Action<TEvent> then)
         where TEvent : class, IMessage
     {
-        Persist(@event, e =>
+        _state.Apply(@event);
+        _pendingWrites++;
+        _eventsSinceSnapshot++;
+        PersistAsync(@event, e =>
         {
-            _state.Apply(e);
-            _eventsSinceSnapshot++;
+            _pendingWrites--;
             then(e);
             MaybeSnapshot();
         });
     }
 
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        // The state already holds the rejected event: start over from the journal.
+        throw new InvalidOperationException($"the journal rejected event {sequenceNr} of {PersistenceId}; recovering", cause);
+    }
+
     private void MaybeSnapshot()
     {
+        if (_pendingWrites > 0)
+        {
+            return; // a snapshot holds only what is durable
+        }
+
         // Never below the queue length: a snapshot rewrites the whole queue, so a long queue is
         // snapshotted proportionally less often and the cost per event stays constant.
         if (_eventsSinceSnapshot >= Math.Max(_settings.SnapshotAfter, _state.Inbox.Count))
@@ -369,7 +406,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
 
     private void HandlePassivationTimeout()
     {
-        if (_session is not null || _state.Outbox.Count > 0 || _passivating)
+        if (_session is not null || _state.Outbox.Count > 0 || _pendingWrites > 0 || _passivating)
         {
             return;
         }
