@@ -36,7 +36,7 @@ public sealed record ChatClusterOptions
 /// two nodes (Akka.Remote's throttler: blackhole or a byte rate), heal it. <see cref="Report"/> tells
 /// what every node saw, for the message of a failed assertion.
 /// </summary>
-public sealed class ChatCluster : IAsyncDisposable
+public sealed class ChatCluster : IChatNodes, IAsyncDisposable
 {
     private readonly List<ClusterNode> _nodes = new();
     private readonly PostgresDatabase _database;
@@ -52,6 +52,8 @@ public sealed class ChatCluster : IAsyncDisposable
     public IReadOnlyList<ClusterNode> Nodes => _nodes;
 
     public IEnumerable<ClusterNode> Running => _nodes.Where(n => n.IsRunning);
+
+    IEnumerable<IChatNode> IChatNodes.RunningNodes => Running;
 
     public string JournalConnectionString => _database.ConnectionString;
 

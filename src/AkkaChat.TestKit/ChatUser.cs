@@ -5,7 +5,7 @@ using Google.Protobuf;
 namespace AkkaChat.TestKit;
 
 /// <summary>
-/// A registered user of a <see cref="ChatCluster"/> that behaves like a careful client across
+/// A registered user of a <see cref="ChatCluster"/> or <see cref="ProcessCluster"/> that behaves like a careful client across
 /// failures: when its connection drops or times out it logs in again on a running node, resends
 /// every unacknowledged SEND under the same client_msg_id, and drops duplicate DELIVERs by
 /// server_msg_id. It records what it saw, so tests can assert that nothing acknowledged was lost.
@@ -14,12 +14,12 @@ public sealed class ChatUser : IAsyncDisposable
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(3);
 
-    private readonly ChatCluster _cluster;
+    private readonly IChatNodes _cluster;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private ProtocolClient? _client;
     private ByteString _token = ByteString.Empty;
 
-    private ChatUser(ChatCluster cluster, string phone)
+    private ChatUser(IChatNodes cluster, string phone)
     {
         _cluster = cluster;
         Phone = phone;
@@ -28,7 +28,10 @@ public sealed class ChatUser : IAsyncDisposable
     public string Phone { get; }
 
     /// <summary>The node the user is connected to now, if any.</summary>
-    public ClusterNode? Node { get; private set; }
+    public IChatNode? Node { get; private set; }
+
+    /// <summary>The node hosting this user's queue, as the last AUTH_OK named it.</summary>
+    public string HomeNode { get; private set; } = string.Empty;
 
     /// <summary>Distinct messages received, in the order they first arrived.</summary>
     public List<Deliver> Received { get; } = new();
@@ -36,26 +39,28 @@ public sealed class ChatUser : IAsyncDisposable
     /// <summary>How many times the connection was lost and made again.</summary>
     public int Reconnects { get; private set; }
 
-    public static async Task<ChatUser> RegisterAsync(ChatCluster cluster, string phone, ClusterNode? on = null)
+    public static async Task<ChatUser> RegisterAsync(IChatNodes cluster, string phone, IChatNode? on = null)
     {
         var user = new ChatUser(cluster, phone);
-        var node = on ?? cluster.Running.First();
+        var node = on ?? cluster.RunningNodes.First();
         var client = await node.ConnectAsync();
-        user._token = (await client.RegisterAsync(phone)).Token;
+        var ok = await client.RegisterAsync(phone);
+        user._token = ok.Token;
+        user.HomeNode = ok.Node;
         user._client = client;
         user.Node = node;
         return user;
     }
 
     /// <summary>Connects and logs in, preferring <paramref name="preferred"/>, else any running node.</summary>
-    public async Task ConnectAsync(ClusterNode? preferred = null, TimeSpan? deadline = null)
+    public async Task ConnectAsync(IChatNode? preferred = null, TimeSpan? deadline = null)
     {
         await DisconnectAsync();
         var until = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(60));
         while (true)
         {
-            var candidates = (preferred is { IsRunning: true } ? [preferred] : Array.Empty<ClusterNode>())
-                .Concat(_cluster.Running.Where(n => n != preferred)).ToList();
+            var candidates = (preferred is { IsRunning: true } ? [preferred] : Array.Empty<IChatNode>())
+                .Concat(_cluster.RunningNodes.Where(n => n != preferred)).ToList();
             foreach (var node in candidates)
             {
                 try
@@ -63,8 +68,9 @@ public sealed class ChatUser : IAsyncDisposable
                     var client = await node.ConnectAsync();
                     await client.SendAsync(new AuthLogin { Phone = Phone, Token = _token });
                     var answer = await client.ReadFrameAsync(AnswerTimeout * 3);
-                    if (answer?.Message is AuthOk)
+                    if (answer?.Message is AuthOk ok)
                     {
+                        HomeNode = ok.Node;
                         _client = client;
                         Node = node;
                         return;

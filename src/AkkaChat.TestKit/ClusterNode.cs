@@ -15,7 +15,7 @@ namespace AkkaChat.TestKit;
 /// One AkkaChat node running in the test process: the real node host (its own ActorSystem, TCP
 /// listener, cluster sharding and journal) on free ports. Created by <see cref="ChatCluster"/>.
 /// </summary>
-public sealed class ClusterNode
+public sealed class ClusterNode : IChatNode
 {
     /// <summary>Remoting with Akka.Remote's throttler adapter, so links can be cut and slowed.</summary>
     internal const string Scheme = "akka.trttl.tcp";

@@ -11,7 +11,7 @@ namespace AkkaChat.TestKit;
 /// so a failing test can show what the node logged. The node binary is the one built with this kit,
 /// or the file named by the AKKACHAT_NODE_ASSEMBLY environment variable.
 /// </summary>
-public sealed class NodeProcess : IAsyncDisposable
+public sealed class NodeProcess : IChatNode, IAsyncDisposable
 {
     public static string NodeAssembly { get; } = Environment.GetEnvironmentVariable("AKKACHAT_NODE_ASSEMBLY")
         ?? typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "AkkaChat.NodeAssembly").Value!;
@@ -19,8 +19,9 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private NodeProcess(string dataDir, string configFile, int port)
+    private NodeProcess(string name, string dataDir, string configFile, int port)
     {
+        Name = name;
         DataDir = dataDir;
         ConfigFile = configFile;
         Port = port;
@@ -45,18 +46,23 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
+    public bool IsRunning => !HasExited;
+
+    /// <summary>A name for reports; the node's own name is set by its HOCON (akkachat.node-name).</summary>
+    public string Name { get; }
+
     /// <summary>The operating system's id of the running node process (to read its memory, for instance).</summary>
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("the node process is not started");
 
     public int ExitCode => _process!.ExitCode;
 
     /// <summary>Starts a node with the given HOCON (layered over the defaults) and waits until it accepts clients.</summary>
-    public static async Task<NodeProcess> StartAsync(string hocon = "", string? dataDir = null)
+    public static async Task<NodeProcess> StartAsync(string hocon = "", string? dataDir = null, string name = "node", int? port = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("akkachat-e2e-").FullName;
         var configFile = Path.Combine(dataDir, "node.conf");
         await File.WriteAllTextAsync(configFile, "akkachat.auth.reveal-codes = on\n" + hocon);
-        var node = new NodeProcess(dataDir, configFile, FreePort());
+        var node = new NodeProcess(name, dataDir, configFile, port ?? FreePort());
         await node.StartAsync();
         return node;
     }

@@ -76,3 +76,42 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.Equal(acked, carol.Received.Select(d => d.ServerMsgId));
     }
 }
+
+/// <summary>The same loss-free failover with real processes and a real <c>kill -9</c>.</summary>
+[Trait("Category", "Slow")]
+public sealed class ProcessFailoverTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Kill_9_of_the_node_process_hosting_the_recipient_loses_no_acknowledged_message()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        var bobPhone = Users.NewPhone();
+        await using var bob = await ChatUser.RegisterAsync(cluster, bobPhone, cluster.Nodes[0]);
+        await bob.DisconnectAsync();
+        var home = cluster.Nodes.Single(n => n.Name == bob.HomeNode);
+        await using var alice = await ChatUser.RegisterAsync(cluster, Users.NewPhone(), cluster.Nodes.First(n => n != home));
+
+        var acked = new List<string>();
+        var sinceKill = new Stopwatch();
+        for (var i = 0; i < 40; i++)
+        {
+            if (i == 15)
+            {
+                await home.KillAsync(); // kill -9, with sends in flight to bob's shard
+                sinceKill.Start();
+            }
+
+            acked.Add((await alice.SendReliablyAsync(bobPhone, $"k-{i}", $"#{i}")).ServerMsgId);
+            if (i == 15)
+            {
+                output.WriteLine($"failover: {sinceKill.Elapsed.TotalSeconds:F1} s from kill -9 of {home.Name} to the next SEND_ACK for a user it hosted");
+            }
+        }
+
+        await bob.ConnectAsync();
+        await bob.ReceiveUntilAsync(u => u.Received.Count >= acked.Count);
+
+        Assert.NotEqual(home.Name, bob.HomeNode);
+        Assert.Equal(acked, bob.Received.Select(d => d.ServerMsgId));
+    }
+}
