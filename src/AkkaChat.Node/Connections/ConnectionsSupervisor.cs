@@ -5,6 +5,7 @@ using ByteString = Akka.IO.ByteString;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Diagnostics;
 using AkkaChat.Node.Transport;
 using AkkaChat.Protocol;
 using Error = AkkaChat.Protocol.Messages.Error;
@@ -83,6 +84,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
         if (_open >= limit)
         {
             _log.Warning("Refusing connection from {0}: {1} connections open, limit {2}", incoming.RemoteAddress, _open, limit);
+            NodeMetrics.ConnectionsRefused.Add(1);
             var overloaded = ByteString.FromBytes(FrameWriter.ToBytes(Error.Of(ErrorCode.Overloaded, "node is at its connection limit")));
             incoming.HandleWith(Flow.FromSinkAndSource<ByteString, ByteString, NotUsed>(Sink.Ignore<ByteString>().MapMaterializedValue(_ => NotUsed.Instance), Source.Single(overloaded)), _materializer);
             return;
@@ -93,6 +95,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
             ConnectionNamePrefix + ++_nextId);
         Context.Watch(connection);
         _open++;
+        NodeMetrics.ConnectionsAccepted.Add(1);
         incoming.HandleWith(
             Flow.FromGraph(new ConnectionStage(connection, _settings.ReceiveWindowFrames, _settings.SendBufferFrames)),
             _materializer);

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Diagnostics;
 using AkkaChat.Node.Contracts;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
@@ -101,7 +102,11 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         _durableUpTo = _state.NextSeq - 1;
         if (_state.DecideExpire(NowMs, (long)_settings.RetentionMaxAge.TotalMilliseconds) is { } expired)
         {
-            PersistEvent(expired, e => _log.Info("User {0}: dropped {1} items older than {2}", _phone, e.Count, _settings.RetentionMaxAge));
+            PersistEvent(expired, e =>
+            {
+                NodeMetrics.ItemsExpired.Add(e.Count);
+                _log.Info("User {0}: dropped {1} items older than {2}", _phone, e.Count, _settings.RetentionMaxAge);
+            });
         }
 
         SendOutbox(fromId: 0);
@@ -234,6 +239,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         {
             var deliver = e.Item.Deliver;
             _durableUpTo = Math.Max(_durableUpTo, deliver.Seq);
+            NodeMetrics.MessagesQueued.Add(1);
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
             _log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
             Push();
@@ -271,8 +277,10 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
 
         var firstNewOutboxId = _state.NextOutboxId;
         var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
+        var removed = (long)(acked.UpToSeq - _state.RemovedUpTo);
         PersistEvent(acked, _ =>
         {
+            NodeMetrics.ItemsAcknowledged.Add(removed);
             SendOutbox(firstNewOutboxId, lastNewOutboxId);
             Push();
         });

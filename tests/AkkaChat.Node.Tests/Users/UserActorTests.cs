@@ -219,6 +219,41 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Items_older_than_the_retention_age_are_dropped_at_the_next_start_and_counted_in_the_node_metrics()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var user = StartUser(Me, clock: clock);
+        var token = Register(user, Me, CreateTestProbe());
+        StopUser(user);
+        user = StartUser(Me, clock: clock);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "old", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        StopUser(user);
+
+        long expired = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == AkkaChat.Node.Diagnostics.NodeMetrics.MeterName && instrument.Name == "akkachat.items.expired")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref expired, value));
+        listener.Start();
+
+        clock.Now += _settings.RetentionMaxAge + TimeSpan.FromMinutes(1);
+        user = StartUser(Me, clock: clock);
+        var device = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, device.Ref);
+
+        AwaitCondition(() => Interlocked.Read(ref expired) == 1, JournalTimeout);
+        Assert.Equal(0UL, device.ExpectMsg<AuthOk>(JournalTimeout).Pending);
+        device.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public void Queued_items_survive_a_restart_and_are_pushed_after_login_in_seq_order()
     {
         var user = StartUser(Me);
@@ -462,8 +497,16 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
 
     // ---- helpers ----
 
-    private IActorRef StartUser(string phone, AkkaChatSettings? settings = null) =>
-        Sys.ActorOf(UserActor.Props(phone, settings ?? _settings, _users.Ref, _sms, TimeProvider.System));
+    private IActorRef StartUser(string phone, AkkaChatSettings? settings = null, TimeProvider? clock = null) =>
+        Sys.ActorOf(UserActor.Props(phone, settings ?? _settings, _users.Ref, _sms, clock ?? TimeProvider.System));
+
+    /// <summary>A clock the test moves by hand.</summary>
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 
     private void StopUser(IActorRef user)
     {
