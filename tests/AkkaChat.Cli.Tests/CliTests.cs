@@ -1,3 +1,4 @@
+using AkkaChat.TestKit;
 using System.Runtime.Versioning;
 using System.Text.Json;
 
@@ -18,7 +19,7 @@ public sealed class CliTests(NodeFixture fixture) : IClassFixture<NodeFixture>, 
     [UnsupportedOSPlatform("windows")] // file modes are Unix's; on Windows the profile's ACLs protect the file
     public async Task Register_with_dev_stores_the_credentials_in_a_file_only_the_owner_can_read()
     {
-        var phone = Users.NewPhone();
+        var phone = TestPhones.New();
 
         var result = await CliProcess.RunAsync(Home, "register", phone, "--dev", "--server", _server);
 
@@ -117,7 +118,7 @@ public sealed class CliTests(NodeFixture fixture) : IClassFixture<NodeFixture>, 
     {
         var (alice, _) = await RegisterTwoAsync();
 
-        var result = await CliProcess.RunAsync(Home, "send", Users.NewPhone(), "anyone?", "--as", alice);
+        var result = await CliProcess.RunAsync(Home, "send", TestPhones.New(), "anyone?", "--as", alice);
 
         AssertOneLineError(result, 1, "not found");
     }
@@ -135,7 +136,7 @@ public sealed class CliTests(NodeFixture fixture) : IClassFixture<NodeFixture>, 
     [Fact]
     public async Task A_server_that_is_down_fails_with_connection_refused()
     {
-        var result = await CliProcess.RunAsync(Home, "register", Users.NewPhone(), "--dev", "--server", $"127.0.0.1:{AkkaChat.TestKit.NodeProcess.FreePort()}");
+        var result = await CliProcess.RunAsync(Home, "register", TestPhones.New(), "--dev", "--server", $"127.0.0.1:{AkkaChat.TestKit.NodeProcess.FreePort()}");
 
         AssertOneLineError(result, 1, "connection refused");
     }
@@ -143,7 +144,7 @@ public sealed class CliTests(NodeFixture fixture) : IClassFixture<NodeFixture>, 
     [Fact]
     public async Task An_unknown_server_name_fails_to_resolve()
     {
-        var result = await CliProcess.RunAsync(Home, "register", Users.NewPhone(), "--dev", "--server", "no-such-node.invalid:4700");
+        var result = await CliProcess.RunAsync(Home, "register", TestPhones.New(), "--dev", "--server", "no-such-node.invalid:4700");
 
         AssertOneLineError(result, 1, "cannot resolve server 'no-such-node.invalid'");
     }
@@ -151,7 +152,7 @@ public sealed class CliTests(NodeFixture fixture) : IClassFixture<NodeFixture>, 
     [Fact]
     public async Task A_wrong_code_fails_with_authentication_failed_and_stores_nothing()
     {
-        var phone = Users.NewPhone();
+        var phone = TestPhones.New();
 
         var result = await CliProcess.RunAsync(Home, "register", phone, "--code", "99999x", "--server", _server);
 
@@ -187,7 +188,7 @@ public sealed class CliTests(NodeFixture fixture) : IClassFixture<NodeFixture>, 
 
     private async Task<(string Alice, string Bob)> RegisterTwoAsync()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         foreach (var phone in new[] { alice, bob })
         {
             var result = await CliProcess.RunAsync(Home, "register", phone, "--dev", "--server", _server);

@@ -16,13 +16,6 @@ public sealed class NodeFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Node.DisposeAsync();
 }
 
-/// <summary>Distinct phone numbers per test, so tests sharing a node never share a user.</summary>
-public static class Users
-{
-    private static int _next = Random.Shared.Next(1_000_000, 9_000_000);
-
-    public static string NewPhone() => "+1777" + Interlocked.Increment(ref _next).ToString("D7");
-}
 
 /// <summary>A temporary AKKACHAT_HOME, removed afterwards.</summary>
 public sealed class TempHome : IDisposable

@@ -13,8 +13,8 @@ public sealed class KeepAliveTests
         var pinging = Clients.For(node) with { PingInterval = TimeSpan.FromMilliseconds(500) };
         var silent = Clients.For(node) with { PingInterval = TimeSpan.FromHours(1) };
         await WarmUpAsync(node);
-        await using var a = await Clients.RegisterAsync(node, Users.NewPhone(), pinging);
-        await using var b = await Clients.RegisterAsync(node, Users.NewPhone(), silent);
+        await using var a = await Clients.RegisterAsync(node, TestPhones.New(), pinging);
+        await using var b = await Clients.RegisterAsync(node, TestPhones.New(), silent);
         var aStates = Record(a);
         var bStates = Record(b);
 
@@ -38,7 +38,7 @@ public sealed class KeepAliveTests
         {
             try
             {
-                await using var client = await Clients.RegisterAsync(node, Users.NewPhone());
+                await using var client = await Clients.RegisterAsync(node, TestPhones.New());
                 return;
             }
             catch (Exception e) when (e is AkkaChatException { Code: AkkaChat.Protocol.ErrorCode.IdleTimeout } or IOException && DateTime.UtcNow < deadline)

@@ -11,7 +11,7 @@ public sealed class NodeRestartTests
     {
         const int count = 200;
         await using var node = await NodeProcess.StartAsync(NodeFixture.Config);
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await Clients.RegisterAsync(node, alice, Clients.For(node) with { MaxPendingSends = 16 });
         await using var b = await Clients.RegisterAsync(node, bob);
         await using var bobEvents = new EventLog(b);

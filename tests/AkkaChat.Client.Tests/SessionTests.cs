@@ -12,7 +12,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task Two_registered_clients_exchange_a_message_that_the_sender_sees_acknowledged()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await Clients.RegisterAsync(_node, alice);
         await using var b = await Clients.RegisterAsync(_node, bob);
         await using var bobEvents = new EventLog(b);
@@ -31,7 +31,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task Stored_credentials_log_in_again_and_bring_the_messages_queued_meanwhile()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         Credentials bobCredentials;
         await using (var first = await Clients.RegisterAsync(_node, bob))
         {
@@ -56,7 +56,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task The_sender_gets_delivered_then_read_receipts_for_its_client_msg_id()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await Clients.RegisterAsync(_node, alice);
         await using var b = await Clients.RegisterAsync(_node, bob);
         await using var aliceEvents = new EventLog(a);
@@ -75,7 +75,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task An_item_is_acknowledged_once_the_enumeration_moves_past_it_and_not_before()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await Clients.RegisterAsync(_node, alice);
         var b = await Clients.RegisterAsync(_node, bob);
         var bobCredentials = b.Credentials!;
@@ -111,7 +111,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task Items_the_node_sends_again_after_a_reconnect_are_dropped_as_duplicates()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await Clients.RegisterAsync(_node, alice);
         await using var b = await Clients.RegisterAsync(_node, bob);
         for (var i = 0; i < 3; i++)
@@ -134,7 +134,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task A_send_to_an_unregistered_user_fails_with_not_found_and_the_session_goes_on()
     {
-        var (alice, bob, nobody) = (Users.NewPhone(), Users.NewPhone(), Users.NewPhone());
+        var (alice, bob, nobody) = (TestPhones.New(), TestPhones.New(), TestPhones.New());
         await using var a = await Clients.RegisterAsync(_node, alice);
         await using var b = await Clients.RegisterAsync(_node, bob);
 
@@ -148,7 +148,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task A_body_over_the_node_limit_fails_with_too_large()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await Clients.RegisterAsync(_node, alice);
         await using var b = await Clients.RegisterAsync(_node, bob);
 
@@ -173,7 +173,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task A_wrong_code_fails_verification_with_auth_failed_and_the_right_one_then_works()
     {
-        var phone = Users.NewPhone();
+        var phone = TestPhones.New();
         await using var client = new AkkaChatClient(Clients.For(_node));
         var sent = await client.RequestCodeAsync(phone).WaitAsync(Clients.Timeout);
         var wrong = sent.DevCode == "000000" ? "111111" : "000000";
@@ -191,7 +191,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     {
         await using var client = new AkkaChatClient(Clients.For(_node));
 
-        var error = await Assert.ThrowsAsync<AkkaChatException>(() => client.LoginAsync(new Credentials(Users.NewPhone(), new byte[32])).WaitAsync(Clients.Timeout));
+        var error = await Assert.ThrowsAsync<AkkaChatException>(() => client.LoginAsync(new Credentials(TestPhones.New(), new byte[32])).WaitAsync(Clients.Timeout));
 
         Assert.Equal(ErrorCode.AuthFailed, error.Code);
         Assert.Null(client.Credentials);
@@ -200,7 +200,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     [Fact]
     public async Task A_login_elsewhere_ends_the_session_with_replaced_and_the_client_does_not_reconnect()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var first = await Clients.RegisterAsync(_node, alice);
         await using var b = await Clients.RegisterAsync(_node, bob);
         await using var firstEvents = new EventLog(first);
@@ -236,7 +236,7 @@ public sealed class SessionTests(NodeFixture fixture) : IClassFixture<NodeFixtur
     public async Task A_connection_cut_in_the_middle_of_200_sends_loses_nothing_and_duplicates_nothing()
     {
         const int count = 200;
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         // A small in-flight window keeps sends crossing each cut: some written and unanswered,
         // some waiting for room.
         await using var a = await Clients.RegisterAsync(_node, alice, Clients.For(_node) with { MaxPendingSends = 16 });

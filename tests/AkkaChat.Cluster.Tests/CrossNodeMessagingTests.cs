@@ -11,7 +11,7 @@ public sealed class CrossNodeMessagingTests
     public async Task A_message_crosses_nodes_and_its_receipts_come_back()
     {
         await using var cluster = await ChatCluster.StartAsync(3);
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await cluster.Nodes[0].ConnectAsync();
         await a.RegisterAsync(alice);
         await using var b = await cluster.Nodes[1].ConnectAsync();

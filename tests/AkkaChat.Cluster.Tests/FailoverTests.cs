@@ -15,12 +15,12 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task Crashing_the_node_that_hosts_the_recipient_loses_no_acknowledged_message()
     {
         await using var cluster = await ChatCluster.StartAsync(3);
-        var bobPhone = Users.NewPhone();
+        var bobPhone = TestPhones.New();
         await using var bob = await ChatUser.RegisterAsync(cluster, bobPhone, cluster.Nodes[0]);
         await bob.DisconnectAsync(); // offline while his node dies
         var home = await cluster.NodeHostingAsync(bobPhone) ?? throw new InvalidOperationException("bob's shard is nowhere");
         var senderNode = cluster.Running.First(n => n != home);
-        await using var alice = await ChatUser.RegisterAsync(cluster, Users.NewPhone(), senderNode);
+        await using var alice = await ChatUser.RegisterAsync(cluster, TestPhones.New(), senderNode);
 
         var acked = new List<string>();
         var sinceCrash = new Stopwatch();
@@ -52,8 +52,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
     {
         await using var cluster = await ChatCluster.StartAsync(3);
         var minority = cluster.Nodes[2];
-        await using var carol = await ChatUser.RegisterAsync(cluster, Users.NewPhone(), minority);
-        await using var alice = await ChatUser.RegisterAsync(cluster, Users.NewPhone(), cluster.Nodes[0]);
+        await using var carol = await ChatUser.RegisterAsync(cluster, TestPhones.New(), minority);
+        await using var alice = await ChatUser.RegisterAsync(cluster, TestPhones.New(), cluster.Nodes[0]);
         var acked = new List<string>();
         for (var i = 0; i < 5; i++)
         {
@@ -85,11 +85,11 @@ public sealed class ProcessFailoverTests(ITestOutputHelper output)
     public async Task Kill_9_of_the_node_process_hosting_the_recipient_loses_no_acknowledged_message()
     {
         await using var cluster = await ProcessCluster.StartAsync(3);
-        var bobPhone = Users.NewPhone();
+        var bobPhone = TestPhones.New();
         await using var bob = await ChatUser.RegisterAsync(cluster, bobPhone, cluster.Nodes[0]);
         await bob.DisconnectAsync();
         var home = cluster.Nodes.Single(n => n.Name == bob.HomeNode);
-        await using var alice = await ChatUser.RegisterAsync(cluster, Users.NewPhone(), cluster.Nodes.First(n => n != home));
+        await using var alice = await ChatUser.RegisterAsync(cluster, TestPhones.New(), cluster.Nodes.First(n => n != home));
 
         var acked = new List<string>();
         var sinceKill = new Stopwatch();

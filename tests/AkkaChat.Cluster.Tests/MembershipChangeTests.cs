@@ -13,7 +13,7 @@ public sealed class MembershipChangeTests
         var users = new List<ChatUser>();
         for (var i = 0; i < 24; i++)
         {
-            users.Add(await ChatUser.RegisterAsync(cluster, Users.NewPhone(), cluster.Nodes[i % 2]));
+            users.Add(await ChatUser.RegisterAsync(cluster, TestPhones.New(), cluster.Nodes[i % 2]));
         }
 
         try
@@ -54,8 +54,8 @@ public sealed class MembershipChangeTests
     public async Task A_rolling_restart_of_every_node_under_steady_traffic_loses_nothing()
     {
         await using var cluster = await ChatCluster.StartAsync(3);
-        await using var alice = await ChatUser.RegisterAsync(cluster, Users.NewPhone(), cluster.Nodes[0]);
-        await using var bob = await ChatUser.RegisterAsync(cluster, Users.NewPhone(), cluster.Nodes[1]);
+        await using var alice = await ChatUser.RegisterAsync(cluster, TestPhones.New(), cluster.Nodes[0]);
+        await using var bob = await ChatUser.RegisterAsync(cluster, TestPhones.New(), cluster.Nodes[1]);
         var acked = new List<string>();
         using var stop = new CancellationTokenSource();
         var traffic = Task.Run(async () =>

@@ -11,7 +11,7 @@ public sealed class DurabilityTests
     public async Task Messages_that_got_send_ack_survive_kill_9_and_are_delivered_exactly_once_after_restart()
     {
         await using var node = await NodeProcess.StartAsync(NodeFixture.Config);
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         ByteString bobToken;
         await using (var b = await node.ConnectAsync())
         {
@@ -59,7 +59,7 @@ public sealed class DurabilityTests
     public async Task Sigterm_closes_connections_cleanly_and_the_node_exits_with_its_data_intact()
     {
         await using var node = await NodeProcess.StartAsync(NodeFixture.Config);
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         ByteString bobToken;
         await using (var b = await node.ConnectAsync())
         {

@@ -30,14 +30,14 @@ public sealed class LimitsTests(StrictNodeFixture fixture) : IClassFixture<Stric
     [Fact]
     public async Task Sends_over_the_rate_limit_get_rate_limited_without_send_ack_and_the_connection_stays_open()
     {
-        var bob = Users.NewPhone();
+        var bob = TestPhones.New();
         await using (var b = await _node.ConnectAsync())
         {
             await b.RegisterAsync(bob);
         }
 
         await using var a = await _node.ConnectAsync();
-        await a.RegisterAsync(Users.NewPhone());
+        await a.RegisterAsync(TestPhones.New());
         for (var i = 0; i < 3; i++)
         {
             await a.SendTextAsync(bob, $"burst-{i}", "within the burst");

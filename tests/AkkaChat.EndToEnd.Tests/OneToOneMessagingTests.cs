@@ -13,7 +13,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task A_registered_user_logs_in_again_with_its_device_token()
     {
-        var phone = Users.NewPhone();
+        var phone = TestPhones.New();
         ByteString token;
         await using (var first = await _node.ConnectAsync())
         {
@@ -33,7 +33,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task A_message_to_an_offline_user_is_stored_and_delivered_at_login()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         var bobToken = await RegisterAndLeaveAsync(bob);
         await using var a = await _node.ConnectAsync();
         await a.RegisterAsync(alice);
@@ -56,7 +56,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task A_message_to_an_online_user_is_pushed_live()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var b = await _node.ConnectAsync();
         await b.RegisterAsync(bob);
         await using var a = await _node.ConnectAsync();
@@ -72,7 +72,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task Delivered_and_read_receipts_reach_an_offline_sender_at_its_next_login()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var b = await _node.ConnectAsync();
         await b.RegisterAsync(bob);
         ByteString aliceToken;
@@ -104,7 +104,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task Resending_a_client_msg_id_returns_the_same_send_ack_and_never_delivers_twice()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var b = await _node.ConnectAsync();
         await b.RegisterAsync(bob);
         await using var a = await _node.ConnectAsync();
@@ -126,7 +126,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     public async Task Five_hundred_messages_from_one_sender_arrive_in_the_order_of_their_send_acks()
     {
         const int count = 500;
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var b = await _node.ConnectAsync();
         await b.RegisterAsync(bob);
         await using var a = await _node.ConnectAsync();
@@ -163,7 +163,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task Items_not_acknowledged_are_sent_again_with_the_same_ids_after_the_next_login()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await _node.ConnectAsync();
         await a.RegisterAsync(alice);
         ByteString bobToken;
@@ -197,7 +197,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task Seq_counts_on_without_gaps_after_acknowledged_items_and_receipts_reach_an_online_sender_live()
     {
-        var (alice, bob) = (Users.NewPhone(), Users.NewPhone());
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
         await using var a = await _node.ConnectAsync();
         await a.RegisterAsync(alice);
         await using var b = await _node.ConnectAsync();
@@ -224,7 +224,7 @@ public sealed class OneToOneMessagingTests(NodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task A_new_login_closes_the_older_session_with_replaced()
     {
-        var phone = Users.NewPhone();
+        var phone = TestPhones.New();
         await using var first = await _node.ConnectAsync();
         var token = (await first.RegisterAsync(phone)).Token;
 

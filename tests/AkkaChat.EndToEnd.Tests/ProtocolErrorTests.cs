@@ -50,7 +50,7 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     public async Task A_send_before_login_gets_unauthenticated_and_the_connection_closes()
     {
         await using var client = await _node.ConnectAsync();
-        await client.SendAsync(new Send { ClientMsgId = "x", To = Users.NewPhone() });
+        await client.SendAsync(new Send { ClientMsgId = "x", To = TestPhones.New() });
         await client.ExpectErrorAsync(ErrorCode.Unauthenticated);
         await client.ExpectClosedAsync();
     }
@@ -58,7 +58,7 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     [Fact]
     public async Task A_wrong_registration_code_gets_auth_failed_and_the_connection_closes()
     {
-        var phone = Users.NewPhone();
+        var phone = TestPhones.New();
         await using var client = await _node.ConnectAsync();
         await client.SendAsync(new AuthRequestCode { Phone = phone });
         var sent = await client.ExpectAsync<AuthCodeSent>();
@@ -72,7 +72,7 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     [Fact]
     public async Task A_wrong_device_token_gets_auth_failed_and_the_connection_closes()
     {
-        var phone = Users.NewPhone();
+        var phone = TestPhones.New();
         await using (var first = await _node.ConnectAsync())
         {
             await first.RegisterAsync(phone);
@@ -88,7 +88,7 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     public async Task A_login_for_a_number_never_registered_gets_auth_failed()
     {
         await using var client = await _node.ConnectAsync();
-        await client.SendAsync(new AuthLogin { Phone = Users.NewPhone(), Token = ByteString.CopyFrom(new byte[32]) });
+        await client.SendAsync(new AuthLogin { Phone = TestPhones.New(), Token = ByteString.CopyFrom(new byte[32]) });
         await client.ExpectErrorAsync(ErrorCode.AuthFailed);
         await client.ExpectClosedAsync();
     }
@@ -110,7 +110,7 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     public async Task A_send_to_a_bad_address_gets_bad_request_naming_the_client_msg_id()
     {
         await using var client = await _node.ConnectAsync();
-        await client.RegisterAsync(Users.NewPhone());
+        await client.RegisterAsync(TestPhones.New());
         await client.SendAsync(new Send { ClientMsgId = "bad-to", To = "bob" });
         await client.ExpectErrorAsync(ErrorCode.BadRequest, "bad-to");
         await client.ExpectAliveAsync();
@@ -120,8 +120,8 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     public async Task A_send_to_an_unregistered_number_gets_not_found_naming_the_client_msg_id()
     {
         await using var client = await _node.ConnectAsync();
-        await client.RegisterAsync(Users.NewPhone());
-        await client.SendAsync(new Send { ClientMsgId = "nobody-1", To = Users.NewPhone(), Body = ByteString.CopyFromUtf8("hi") });
+        await client.RegisterAsync(TestPhones.New());
+        await client.SendAsync(new Send { ClientMsgId = "nobody-1", To = TestPhones.New(), Body = ByteString.CopyFromUtf8("hi") });
         await client.ExpectErrorAsync(ErrorCode.NotFound, "nobody-1");
         await client.ExpectAliveAsync();
     }
@@ -130,8 +130,8 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     public async Task A_send_without_a_client_msg_id_gets_bad_request()
     {
         await using var client = await _node.ConnectAsync();
-        await client.RegisterAsync(Users.NewPhone());
-        await client.SendAsync(new Send { To = Users.NewPhone() });
+        await client.RegisterAsync(TestPhones.New());
+        await client.SendAsync(new Send { To = TestPhones.New() });
         await client.ExpectErrorAsync(ErrorCode.BadRequest);
         await client.ExpectAliveAsync();
     }
@@ -139,14 +139,14 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     [Fact]
     public async Task A_body_over_the_limit_gets_too_large_naming_the_client_msg_id()
     {
-        var bob = Users.NewPhone();
+        var bob = TestPhones.New();
         await using (var b = await _node.ConnectAsync())
         {
             await b.RegisterAsync(bob);
         }
 
         await using var client = await _node.ConnectAsync();
-        await client.RegisterAsync(Users.NewPhone());
+        await client.RegisterAsync(TestPhones.New());
         await client.SendAsync(new Send { ClientMsgId = "big", To = bob, Body = ByteString.CopyFrom(new byte[64_001]) });
         await client.ExpectErrorAsync(ErrorCode.TooLarge, "big");
         await client.ExpectAliveAsync();
