@@ -2,7 +2,6 @@ using AkkaChat.TestKit;
 
 namespace AkkaChat.Client.Tests;
 
-
 public static class Clients
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
