@@ -25,14 +25,13 @@ namespace AkkaChat.Node.Users;
 /// If the journal fails or rejects a write, the actor stops or restarts and recovers from the
 /// journal, so state never outlives a lost write.</para>
 /// </summary>
-public sealed class UserActor : ReceivePersistentActor, IWithTimers
+public sealed class UserActor : UntypedPersistentActor, IWithTimers
 {
     private readonly string _phone;
     private readonly AkkaChatSettings _settings;
     private readonly IActorRef _users;
     private readonly ISmsSender _sms;
     private readonly TimeProvider _clock;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private UserState _state;
     private VerificationCode? _code;
@@ -55,37 +54,87 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         _sms = sms;
         _clock = clock;
         _state = new UserState(phone, settings.DedupWindow);
+    }
 
-        Recover<SnapshotOffer>(offer =>
+    // An untyped persistent actor, because there is one per user: no per-instance handler tables.
+    protected override void OnRecover(object message)
+    {
+        switch (message)
         {
-            _state = UserState.FromSnapshot(_phone, _settings.DedupWindow, (UserSnapshot)offer.Snapshot);
-        });
-        Recover<RecoveryCompleted>(_ => OnRecovered());
-        Recover<IMessage>(e =>
-        {
-            _state.Apply(e);
-            _eventsSinceSnapshot++;
-        });
+            case SnapshotOffer offer:
+                _state = UserState.FromSnapshot(_phone, _settings.DedupWindow, (UserSnapshot)offer.Snapshot);
+                break;
+            case RecoveryCompleted:
+                OnRecovered();
+                break;
+            case IMessage @event:
+                _state.Apply(@event);
+                _eventsSinceSnapshot++;
+                break;
+        }
+    }
 
-        Command<RequestCode>(_ => HandleRequestCode());
-        Command<VerifyCode>(HandleVerify);
-        Command<Login>(HandleLogin);
-        Command<ResumeSession>(HandleResume);
-        Command<SubmitMessage>(HandleSubmit);
-        Command<AcknowledgeItems>(HandleAcknowledge);
-        Command<MarkRead>(HandleRead);
-        Command<StoreReceipt>(HandleStoreReceipt);
-        Command<ReceiptStored>(m => PersistEvent(new ReceiptsConfirmed { OutboxIds = { m.OutboxId } }, static _ => { }));
-        Command<Terminated>(HandleTerminated);
-        Command<ResendOutbox>(_ => SendOutbox(fromId: 0));
-        Command<ReceiveTimeout>(_ => HandlePassivationTimeout());
-        Command<Stop>(_ => Context.Stop(Self));
-        Command<SaveSnapshotSuccess>(HandleSnapshotSaved);
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "User {0}: snapshot failed; the journal is kept", _phone));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => _log.Warning(f.Cause, "User {0}: deleting acknowledged items from the journal failed", _phone));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "User {0}: deleting old snapshots failed", _phone));
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case RequestCode:
+                HandleRequestCode();
+                break;
+            case VerifyCode verify:
+                HandleVerify(verify);
+                break;
+            case Login login:
+                HandleLogin(login);
+                break;
+            case ResumeSession resume:
+                HandleResume(resume);
+                break;
+            case SubmitMessage submit:
+                HandleSubmit(submit);
+                break;
+            case AcknowledgeItems ack:
+                HandleAcknowledge(ack);
+                break;
+            case MarkRead read:
+                HandleRead(read);
+                break;
+            case StoreReceipt store:
+                HandleStoreReceipt(store);
+                break;
+            case ReceiptStored stored:
+                PersistEvent(new ReceiptsConfirmed { OutboxIds = { stored.OutboxId } }, static _ => { });
+                break;
+            case Terminated terminated:
+                HandleTerminated(terminated);
+                break;
+            case ResendOutbox:
+                SendOutbox(fromId: 0);
+                break;
+            case ReceiveTimeout:
+                HandlePassivationTimeout();
+                break;
+            case Stop:
+                Context.Stop(Self);
+                break;
+            case SaveSnapshotSuccess saved:
+                HandleSnapshotSaved(saved);
+                break;
+            case SaveSnapshotFailure failure:
+                Log.Warning(failure.Cause, "User {0}: snapshot failed; the journal is kept", _phone);
+                break;
+            case DeleteMessagesFailure failure:
+                Log.Warning(failure.Cause, "User {0}: deleting acknowledged items from the journal failed", _phone);
+                break;
+            case DeleteSnapshotsFailure failure:
+                Log.Warning(failure.Cause, "User {0}: deleting old snapshots failed", _phone);
+                break;
+            case DeleteMessagesSuccess or DeleteSnapshotsSuccess:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public override string PersistenceId => "user-" + _phone;
@@ -105,7 +154,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
             PersistEvent(expired, e =>
             {
                 NodeMetrics.ItemsExpired.Add(e.Count);
-                _log.Info("User {0}: dropped {1} items older than {2}", _phone, e.Count, _settings.RetentionMaxAge);
+                Log.Info("User {0}: dropped {1} items older than {2}", _phone, e.Count, _settings.RetentionMaxAge);
             });
         }
 
@@ -131,7 +180,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         var connection = Sender;
         if (_code is null || !_code.TryVerify(verify.Code, _clock.GetUtcNow()))
         {
-            _log.Info("User {0}: wrong or expired registration code", _phone);
+            Log.Info("User {0}: wrong or expired registration code", _phone);
             connection.Tell(Error.Of(ErrorCode.AuthFailed, "wrong or expired code"));
             return;
         }
@@ -141,7 +190,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         var issued = _state.DecideIssueToken(DeviceTokens.Hash(token), verify.DeviceName, NowMs);
         if (!_state.Registered)
         {
-            PersistEvent(new UserRegistered { AtMs = NowMs }, _ => _log.Info("User {0}: registered", _phone));
+            PersistEvent(new UserRegistered { AtMs = NowMs }, _ => Log.Info("User {0}: registered", _phone));
         }
 
         PersistEvent(issued, _ => AttachSession(connection, ByteString.CopyFrom(token)));
@@ -151,7 +200,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
     {
         if (!_state.Registered || !_state.HasToken(DeviceTokens.Hash(login.Token.Span)))
         {
-            _log.Info("User {0}: login with an unknown token refused", _phone);
+            Log.Info("User {0}: login with an unknown token refused", _phone);
             Sender.Tell(Error.Of(ErrorCode.AuthFailed, "unknown phone or token"));
             return;
         }
@@ -163,7 +212,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
     {
         if (_session is not null && !_session.Equals(connection))
         {
-            _log.Info("User {0}: new login replaces session {1}", _phone, _session.Path.Name);
+            Log.Info("User {0}: new login replaces session {1}", _phone, _session.Path.Name);
             Context.Unwatch(_session);
             _session.Tell(new SessionReplaced { Phone = _phone });
         }
@@ -178,7 +227,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
             Node = _settings.NodeName,
             Pending = _durableUpTo > _state.RemovedUpTo ? _durableUpTo - _state.RemovedUpTo : 0,
         });
-        _log.Debug("User {0}: session {1} attached, {2} items pending", _phone, connection.Path.Name, _state.Inbox.Count);
+        Log.Debug("User {0}: session {1} attached, {2} items pending", _phone, connection.Path.Name, _state.Inbox.Count);
         Push();
     }
 
@@ -194,7 +243,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         Context.Watch(Sender);
         _deliveredUpTo = _state.RemovedUpTo;
         Sender.Tell(new SessionResumed { Phone = _phone });
-        _log.Info("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
+        Log.Info("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
         Push();
     }
 
@@ -211,7 +260,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
         if (terminated.ActorRef.Equals(_session))
         {
             _session = null;
-            _log.Debug("User {0}: session ended", _phone);
+            Log.Debug("User {0}: session ended", _phone);
         }
     }
 
@@ -241,7 +290,7 @@ public sealed class UserActor : ReceivePersistentActor, IWithTimers
             _durableUpTo = Math.Max(_durableUpTo, deliver.Seq);
             NodeMetrics.MessagesQueued.Add(1);
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
-            _log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
+            Log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
             Push();
         });
     }
