@@ -36,6 +36,7 @@ public sealed record AkkaChatSettings
     public required int DeliveryWindow { get; init; }
     public required int DedupWindow { get; init; }
     public required int SnapshotAfter { get; init; }
+    public required TimeSpan ReceiptConfirmationDelay { get; init; }
 
     public required TimeSpan PassivateAfter { get; init; }
     public required TimeSpan RetentionMaxAge { get; init; }
@@ -81,6 +82,7 @@ public sealed record AkkaChatSettings
             DeliveryWindow = Positive(c, "delivery.window"),
             DedupWindow = Positive(c, "delivery.dedup-window"),
             SnapshotAfter = Positive(c, "delivery.snapshot-after"),
+            ReceiptConfirmationDelay = NotNegativeTime(c, "delivery.receipt-confirmation-delay"),
             PassivateAfter = PositiveTime(c, "users.passivate-after"),
             RetentionMaxAge = PositiveTime(c, "retention.max-age"),
             ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
@@ -96,6 +98,12 @@ public sealed record AkkaChatSettings
     {
         var value = Read(c, key, static (section, path) => section.GetInt(path));
         return value > 0 ? value : throw new ConfigurationException($"akkachat.{key} must be positive, is {value}");
+    }
+
+    internal static TimeSpan NotNegativeTime(Config c, string key)
+    {
+        var value = Read(c, key, static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false));
+        return value >= TimeSpan.Zero ? value : throw new ConfigurationException($"akkachat.{key} must not be negative, is {value}");
     }
 
     internal static TimeSpan PositiveTime(Config c, string key)

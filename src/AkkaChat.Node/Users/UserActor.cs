@@ -43,6 +43,8 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     // Highest seq whose item is in the journal: only durable items are pushed.
     private ulong _durableUpTo;
     private int _pendingWrites;
+    // Outbox ids whose receipts the senders' queues confirmed, waiting to be journaled together.
+    private HashSet<ulong>? _confirmed;
     private int _eventsSinceSnapshot;
     private bool _passivating;
 
@@ -103,7 +105,10 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
                 HandleStoreReceipt(store);
                 break;
             case ReceiptStored stored:
-                PersistEvent(new ReceiptsConfirmed { OutboxIds = { stored.OutboxId } }, static _ => { });
+                HandleReceiptStored(stored);
+                break;
+            case FlushConfirmations:
+                JournalConfirmations();
                 break;
             case Terminated terminated:
                 HandleTerminated(terminated);
@@ -349,6 +354,38 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         lastNewOutboxId = _state.NextOutboxId - 1;
     }
 
+    /// <summary>
+    /// A sender's queue stored one of this user's receipts. Confirmations are journaled in batches
+    /// (at most <see cref="MaxConfirmationBatch"/>, after akkachat.delivery.receipt-confirmation-delay):
+    /// one event instead of one per receipt. Until then the receipt is not resent.
+    /// </summary>
+    private void HandleReceiptStored(ReceiptStored stored)
+    {
+        (_confirmed ??= new HashSet<ulong>()).Add(stored.OutboxId);
+        if (_settings.ReceiptConfirmationDelay == TimeSpan.Zero || _confirmed.Count >= MaxConfirmationBatch)
+        {
+            JournalConfirmations();
+        }
+        else if (!Timers.IsTimerActive(FlushConfirmations.Instance))
+        {
+            Timers.StartSingleTimer(FlushConfirmations.Instance, FlushConfirmations.Instance, _settings.ReceiptConfirmationDelay);
+        }
+    }
+
+    private const int MaxConfirmationBatch = 256;
+
+    private void JournalConfirmations()
+    {
+        Timers.Cancel(FlushConfirmations.Instance);
+        if (_confirmed is not { Count: > 0 } confirmed)
+        {
+            return;
+        }
+
+        _confirmed = null;
+        PersistEvent(new ReceiptsConfirmed { OutboxIds = { confirmed } }, static _ => { });
+    }
+
     /// <summary>Pushes queued items to the session, in seq order, up to the delivery window.</summary>
     private void Push()
     {
@@ -377,7 +414,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     {
         foreach (var entry in _state.Outbox)
         {
-            if (entry.Id < fromId || entry.Id > toId)
+            if (entry.Id < fromId || entry.Id > toId || (_confirmed?.Contains(entry.Id) ?? false))
             {
                 continue;
             }
@@ -478,6 +515,11 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         {
             Context.Parent.Tell(new Passivate(Stop.Instance));
         }
+    }
+
+    private sealed class FlushConfirmations
+    {
+        public static readonly FlushConfirmations Instance = new();
     }
 
     private sealed class ResendOutbox

@@ -59,6 +59,7 @@ public sealed class AkkaChatSettingsTests
         Assert.Equal(256, Defaults.DeliveryWindow);
         Assert.Equal(4096, Defaults.DedupWindow);
         Assert.Equal(200, Defaults.SnapshotAfter);
+        Assert.Equal(TimeSpan.FromSeconds(1), Defaults.ReceiptConfirmationDelay);
         Assert.Equal(TimeSpan.FromMinutes(2), Defaults.PassivateAfter);
         Assert.Equal(TimeSpan.FromDays(30), Defaults.RetentionMaxAge);
         Assert.Equal(TimeSpan.FromSeconds(2), Defaults.ConfigReloadInterval);
@@ -126,6 +127,7 @@ public sealed class AkkaChatSettingsTests
     [InlineData("akkachat.delivery.window = -1", "akkachat.delivery.window")]
     [InlineData("akkachat.delivery.dedup-window = 0", "akkachat.delivery.dedup-window")]
     [InlineData("akkachat.delivery.snapshot-after = 0", "akkachat.delivery.snapshot-after")]
+    [InlineData("akkachat.delivery.receipt-confirmation-delay = -1s", "akkachat.delivery.receipt-confirmation-delay")]
     [InlineData("akkachat.auth.code-ttl = 0s", "akkachat.auth.code-ttl")]
     [InlineData("akkachat.users.passivate-after = 0s", "akkachat.users.passivate-after")]
     [InlineData("akkachat.retention.max-age = -1d", "akkachat.retention.max-age")]

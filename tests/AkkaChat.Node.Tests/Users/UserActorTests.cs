@@ -407,7 +407,8 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void An_unconfirmed_receipt_is_resent_after_recovery_and_a_confirmed_one_is_not()
     {
-        var user = StartUser(Me);
+        var settings = _settings with { ReceiptConfirmationDelay = TimeSpan.Zero }; // journaled at once
+        var user = StartUser(Me, settings);
         var session = CreateTestProbe();
         var token = Register(user, Me, session);
         var sender = CreateTestProbe();
@@ -418,7 +419,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         var first = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
 
         StopUser(user);
-        user = StartUser(Me);
+        user = StartUser(Me, settings);
         var again = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
         Assert.Equal(first, again);
 
@@ -428,7 +429,37 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         LoginAndExpectOk(user, token);
         StopUser(user);
 
-        user = StartUser(Me);
+        user = StartUser(Me, settings);
+        LoginAndExpectOk(user, token); // recovery is over: a resend would already be at the probe
+        Assert.False(_users.HasMessages, "a confirmed receipt was sent again");
+    }
+
+    [Fact]
+    public void Receipt_confirmations_are_journaled_together_as_one_event_after_the_delay()
+    {
+        var settings = _settings with { ReceiptConfirmationDelay = TimeSpan.FromMilliseconds(300) };
+        var user = StartUser(Me, settings);
+        var session = CreateTestProbe();
+        var token = Register(user, Me, session);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "m"), sender.Ref);
+        user.Tell(Submit(from: Alice, clientMsgId: "c-2", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        session.ExpectMsg<Deliver>();
+        session.ExpectMsg<Deliver>();
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 2 }, session.Ref);
+        var receipts = new[] { _users.ExpectMsg<StoreReceipt>(JournalTimeout), _users.ExpectMsg<StoreReceipt>(JournalTimeout) };
+
+        foreach (var receipt in receipts)
+        {
+            user.Tell(new ReceiptStored { Phone = Me, OutboxId = receipt.OutboxId }, _users.Ref);
+        }
+
+        AwaitCondition(() => CountEvents("user-" + Me, "e-rc") >= 1, JournalTimeout);
+        StopUser(user);
+        Assert.Equal(1, CountEvents("user-" + Me, "e-rc")); // both confirmations in one event
+        user = StartUser(Me, settings);
         LoginAndExpectOk(user, token); // recovery is over: a resend would already be at the probe
         Assert.False(_users.HasMessages, "a confirmed receipt was sent again");
     }
@@ -437,7 +468,8 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     [Trait("Category", "Slow")] // waits for the outbox's 5 s resend timer
     public void An_unconfirmed_receipt_is_resent_while_the_user_stays_up_until_confirmed()
     {
-        var user = StartUser(Me);
+        var settings = _settings with { ReceiptConfirmationDelay = TimeSpan.Zero }; // journaled at once
+        var user = StartUser(Me, settings);
         var session = CreateTestProbe();
         var token = Register(user, Me, session);
         var sender = CreateTestProbe();
@@ -453,7 +485,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         user.Tell(new ReceiptStored { Phone = Me, OutboxId = resent.OutboxId }, _users.Ref);
         LoginAndExpectOk(user, token);
         StopUser(user);
-        LoginAndExpectOk(StartUser(Me), token);
+        LoginAndExpectOk(StartUser(Me, settings), token);
         Assert.False(_users.HasMessages, "a confirmed receipt was sent again");
     }
 
@@ -547,6 +579,11 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         Convert.ToInt32(Query(
             "SELECT COUNT(*) FROM journal WHERE persistence_id = $id AND sequence_number <= $upTo AND deleted = $deleted",
             ("$id", persistenceId), ("$upTo", upToSequenceNr), ("$deleted", deleted)));
+
+    private int CountEvents(string persistenceId, string manifest) =>
+        Convert.ToInt32(Query(
+            "SELECT COUNT(*) FROM journal WHERE persistence_id = $id AND manifest = $manifest",
+            ("$id", persistenceId), ("$manifest", manifest)));
 
     private long HighestSnapshotSequenceNr(string persistenceId) =>
         Query("SELECT MAX(sequence_number) FROM snapshot WHERE persistence_id = $id", ("$id", persistenceId)) is long n ? n : 0;
