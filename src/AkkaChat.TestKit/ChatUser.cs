@@ -13,6 +13,7 @@ namespace AkkaChat.TestKit;
 public sealed class ChatUser : IAsyncDisposable
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan LoginTimeout = TimeSpan.FromSeconds(30);
 
     private readonly IChatNodes _cluster;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
@@ -67,7 +68,8 @@ public sealed class ChatUser : IAsyncDisposable
                 {
                     var client = await node.ConnectAsync();
                     await client.SendAsync(new AuthLogin { Phone = Phone, Token = _token });
-                    var answer = await client.ReadFrameAsync(AnswerTimeout * 3);
+                    // Generous: a login abandoned too early may still win later and replace the next one.
+                    var answer = await client.ReadFrameAsync(LoginTimeout);
                     if (answer?.Message is AuthOk ok)
                     {
                         HomeNode = ok.Node;

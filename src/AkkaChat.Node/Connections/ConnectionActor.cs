@@ -44,6 +44,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private IActorRef _stage = ActorRefs.Nobody;
     private string? _phone;
     private IActorRef? _user; // the user actor this session is attached to, watched
+    private long _loggedInAtMs; // AUTH_OK.server_time_ms: ranks this session against other logins
     private long _lastReceivedMs = Environment.TickCount64;
     private TokenBucket _sendBudget;
     private List<object>? _held; // messages that wait for the next state, in arrival order
@@ -137,6 +138,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         {
             case AuthOk ok:
                 Timers.Cancel(AuthTimedOut.Instance);
+                _loggedInAtMs = ok.ServerTimeMs;
                 WatchUser(Sender);
                 Write(ok);
                 Log.Info("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
@@ -253,7 +255,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private void Resume(string why)
     {
         Log.Info("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
-        _users.Tell(new ResumeSession { Phone = _phone });
+        _users.Tell(new ResumeSession { Phone = _phone, LoggedInAtMs = _loggedInAtMs });
     }
 
     private void WatchUser(IActorRef user)

@@ -36,6 +36,8 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     private UserState _state;
     private VerificationCode? _code;
     private IActorRef? _session;
+    // When the attached session logged in (its AUTH_OK.server_time_ms): newer logins win resumes.
+    private long _sessionLoggedInAtMs;
     // Highest seq pushed to the current session; pushing stops `window` items past the last ACK.
     private ulong _deliveredUpTo;
     // Highest seq this incarnation pushed to any session of the user: what an ACK may cover.
@@ -223,12 +225,13 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         }
 
         _session = connection;
+        _sessionLoggedInAtMs = NowMs;
         Context.Watch(connection);
         _deliveredUpTo = _state.RemovedUpTo;
         connection.Tell(new AuthOk
         {
             Token = token,
-            ServerTimeMs = NowMs,
+            ServerTimeMs = _sessionLoggedInAtMs,
             Node = _settings.NodeName,
             Pending = _durableUpTo > _state.RemovedUpTo ? _durableUpTo - _state.RemovedUpTo : 0,
         });
@@ -240,11 +243,19 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     {
         if (_session is not null && !_session.Equals(Sender))
         {
-            Sender.Tell(new SessionReplaced { Phone = _phone }); // a newer login got here first
-            return;
+            if (resume.LoggedInAtMs <= _sessionLoggedInAtMs)
+            {
+                Sender.Tell(new SessionReplaced { Phone = _phone }); // a later login got here first
+                return;
+            }
+
+            // The attached session logged in before the resuming one: it is the stale one.
+            Context.Unwatch(_session);
+            _session.Tell(new SessionReplaced { Phone = _phone });
         }
 
         _session = Sender;
+        _sessionLoggedInAtMs = resume.LoggedInAtMs;
         Context.Watch(Sender);
         _deliveredUpTo = _state.RemovedUpTo;
         Sender.Tell(new SessionResumed { Phone = _phone });

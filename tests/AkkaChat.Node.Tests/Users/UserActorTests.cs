@@ -203,6 +203,27 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void After_the_user_actor_moves_the_later_login_wins_the_resume_race()
+    {
+        var user = StartUser(Me);
+        var token = Register(user, Me, CreateTestProbe());
+        var older = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, older.Ref);
+        var olderLogin = older.ExpectMsg<AuthOk>().ServerTimeMs;
+        StopUser(user); // its shard moves; both connections will resume
+
+        user = StartUser(Me);
+        var newer = CreateTestProbe();
+        // The replaced connection, which had not heard of its replacement, resumes first.
+        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = olderLogin }, older.Ref);
+        older.ExpectMsg<SessionResumed>(JournalTimeout);
+        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = olderLogin + 1 }, newer.Ref);
+
+        newer.ExpectMsg<SessionResumed>();
+        older.ExpectMsg<SessionReplaced>();
+    }
+
+    [Fact]
     public void A_stale_session_cannot_resume_over_a_newer_login()
     {
         var user = StartUser(Me);
