@@ -21,6 +21,7 @@ public sealed class ProtocolClient : IAsyncDisposable
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
+    private bool _closed;
 
     private ProtocolClient(TcpClient tcp)
     {
@@ -42,9 +43,17 @@ public sealed class ProtocolClient : IAsyncDisposable
 
     public async Task SendRawAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
 
-    /// <summary>The next frame, or null once the node closed the connection.</summary>
+    /// <summary>
+    /// The next frame, or null once the node closed the connection. On the node's FIN the client
+    /// closes its side too, as any client does, so the node's close completes.
+    /// </summary>
     public async Task<Frame?> ReadFrameAsync(TimeSpan? timeout = null)
     {
+        if (_closed)
+        {
+            return null;
+        }
+
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
         while (true)
         {
@@ -79,11 +88,14 @@ public sealed class ProtocolClient : IAsyncDisposable
             catch (IOException)
             {
                 ClosedByReset = true;
+                _closed = true;
                 return null;
             }
 
             if (read == 0)
             {
+                _closed = true;
+                _tcp.Close();
                 return null;
             }
 
@@ -115,7 +127,7 @@ public sealed class ProtocolClient : IAsyncDisposable
     }
 
     /// <summary>Asserts the node closes the connection cleanly (FIN, not a reset), with no further frame.</summary>
-    public async Task ExpectClosedAsync(TimeSpan? timeout = null)
+    public async Task ExpectClosedAsync(TimeSpan? timeout = null, bool allowReset = false)
     {
         var frame = await ReadFrameAsync(timeout);
         if (frame is not null)
@@ -123,7 +135,7 @@ public sealed class ProtocolClient : IAsyncDisposable
             throw new ProtocolExpectationException($"expected the connection to close, got {frame.Value.Type}: {frame.Value.Message}");
         }
 
-        if (ClosedByReset)
+        if (ClosedByReset && !allowReset)
         {
             throw new ProtocolExpectationException("the node reset the connection instead of closing it cleanly");
         }

