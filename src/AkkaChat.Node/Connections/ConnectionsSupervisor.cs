@@ -63,7 +63,6 @@ public sealed class ConnectionsSupervisor : ReceiveActor
                 Sender.Tell(Akka.Done.Instance);
             }
         });
-        Receive<GetConnectionCount>(_ => Sender.Tell(_open));
     }
 
     public static Props Props(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users) =>
@@ -101,15 +100,9 @@ public sealed class ConnectionsSupervisor : ReceiveActor
             _materializer);
     }
 
-    /// <summary>Close every connection cleanly and accept no more; answered with Done once all are closed.</summary>
+    /// <summary>Close every connection and accept no more; answered with Done once all are closed.</summary>
     public sealed class CloseAll
     {
         public static readonly CloseAll Instance = new();
-    }
-
-    /// <summary>Asks for the number of open connections (answered with an int).</summary>
-    public sealed class GetConnectionCount
-    {
-        public static readonly GetConnectionCount Instance = new();
     }
 }

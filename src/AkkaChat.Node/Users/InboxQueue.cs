@@ -38,8 +38,6 @@ public sealed class InboxQueue
 
     public void Enqueue(QueuedItem item) => _items.Add(item);
 
-    public QueuedItem Peek() => _items[_head];
-
     public QueuedItem Dequeue()
     {
         var item = _items[_head];

@@ -22,7 +22,7 @@ public sealed class InboxQueueTests
 
             for (var i = 0; i < 45; i++)
             {
-                Assert.Equal(first, queue.Peek().Seq);
+                Assert.Equal(first, queue[0].Seq);
                 Assert.Equal(first, queue.Dequeue().Seq);
                 first++;
             }
