@@ -19,5 +19,5 @@ public sealed class ProtocolException : Exception
     /// Whether the connection must be closed after the ERROR is sent. UNSUPPORTED_VERSION and
     /// MALFORMED close: after them the byte stream cannot be trusted to be in frame.
     /// </summary>
-    public bool ClosesConnection => Code is ErrorCode.UnsupportedVersion or ErrorCode.Malformed;
+    public bool ClosesConnection => ProtocolRules.ClosesConnection(Code);
 }

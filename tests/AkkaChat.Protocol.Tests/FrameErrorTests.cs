@@ -188,8 +188,28 @@ public sealed class FrameErrorTests
     [InlineData(ErrorCode.Malformed, true)]
     [InlineData(ErrorCode.BadRequest, false)]
     [InlineData(ErrorCode.TooLarge, false)]
-    public void Only_unsupported_version_and_malformed_close_the_connection(ErrorCode code, bool closes)
+    public void Of_the_errors_a_reader_raises_only_unsupported_version_and_malformed_close_the_connection(ErrorCode code, bool closes)
     {
         Assert.Equal(closes, new ProtocolException(code, "test").ClosesConnection);
+    }
+
+    [Theory]
+    [InlineData(ErrorCode.UnsupportedVersion, true)]
+    [InlineData(ErrorCode.UnknownType, false)]
+    [InlineData(ErrorCode.Malformed, true)]
+    [InlineData(ErrorCode.Unauthenticated, true)]
+    [InlineData(ErrorCode.AuthFailed, true)]
+    [InlineData(ErrorCode.BadRequest, false)]
+    [InlineData(ErrorCode.RateLimited, false)]
+    [InlineData(ErrorCode.NotFound, false)]
+    [InlineData(ErrorCode.Forbidden, false)]
+    [InlineData(ErrorCode.Replaced, true)]
+    [InlineData(ErrorCode.TooLarge, false)]
+    [InlineData(ErrorCode.Internal, false)]
+    [InlineData(ErrorCode.Overloaded, true)]
+    [InlineData(ErrorCode.IdleTimeout, true)]
+    public void The_protocol_names_which_errors_close_the_connection(ErrorCode code, bool closes)
+    {
+        Assert.Equal(closes, ProtocolRules.ClosesConnection(code));
     }
 }
