@@ -145,7 +145,7 @@ public static class ErrorChecks
             var rest = await sender.Connection.DrainAsync(c.Quiet);
             Require(!acked.Contains(limited!) && !rest.Any(f => f.Message is SendAck a && a.ClientMsgId == limited), $"the refused SEND {limited} also got a SEND_ACK");
             await sender.Connection.ExpectAliveAsync(c.Answer, "RATE_LIMITED");
-            return $"first RATE_LIMITED after {acked.Count} SEND_ACKs";
+            return $"first RATE_LIMITED after {ids.Count} SENDs written, {acked.Count} SEND_ACKs read";
         });
 
         yield return new Check(Area, "body_filling_a_frame_is_stored_or_too_large", "Payloads are at most 65,535 bytes; TOO_LARGE is an error code (the spec names no body limit)", async c =>

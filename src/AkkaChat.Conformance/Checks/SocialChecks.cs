@@ -37,6 +37,7 @@ public static class SocialChecks
             var alice = await c.RegisterAsync();
             var bob = await c.RegisterAsync();
             await alice.Connection.SendAsync(new Typing { To = bob.Phone, State = (uint)TypingState.Composing });
+            await alice.Connection.ExpectAliveAsync(c.Answer, "TYPING"); // a refusal shows here, not as silence at the peer
             var t = await bob.Connection.ExpectAsync<TypingNotify>(c.Answer, "TYPING_NOTIFY");
             Require(t.From == alice.Phone && t.State == (uint)TypingState.Composing, $"TYPING_NOTIFY from {t.From} state {t.State}");
             return null;
