@@ -168,7 +168,14 @@ public sealed class KitTests
                 "sms to +1555000123 code 555555",
             ]);
 
-            Assert.Equal("444444", await CodeSource.FromFile(file).CodeForAsync("+15550001", "", TimeSpan.FromSeconds(1)));
+            var codes = CodeSource.FromFile(file);
+            Assert.Equal("444444", await codes.CodeForAsync("+15550001", "", TimeSpan.FromSeconds(1)));
+
+            // The next request for the same phone waits for a line after the one already used.
+            var next = codes.CodeForAsync("+15550001", "", TimeSpan.FromSeconds(10));
+            Assert.False(next.IsCompleted);
+            await File.AppendAllLinesAsync(file, ["sms to +15550001 code 666666"]);
+            Assert.Equal("666666", await next);
         }
         finally
         {

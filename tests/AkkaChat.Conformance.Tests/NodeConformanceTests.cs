@@ -41,4 +41,40 @@ public sealed class NodeConformanceTests(ITestOutputHelper log)
         Assert.Equal($"{passed} passed, 0 failed", lines[^1]);
         Assert.True(File.Exists(junit));
     }
+
+    [Fact]
+    public async Task A_node_that_does_not_reveal_codes_is_checked_with_the_codes_its_sms_sender_logged()
+    {
+        // A production-like node: reveal-codes off, so dev_code is empty and the kit reads each code
+        // from the built-in SMS sender's log, as an operator would from `node > node.log`.
+        await using var node = await NodeProcess.StartAsync("akkachat.auth.reveal-codes = off");
+        var logFile = Path.Combine(node.DataDir, "node.log");
+        using var stop = new CancellationTokenSource();
+        var copying = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await File.WriteAllTextAsync(logFile + ".tmp", node.Output);
+                File.Move(logFile + ".tmp", logFile, overwrite: true);
+                await Task.Delay(100); // the copy's cadence, not a wait for a condition
+            }
+        });
+
+        var output = new StringWriter();
+        var exit = await ConformanceCli.RunAsync(
+            [$"127.0.0.1:{node.Port}", "--only", "login", "--code-from-file", logFile],
+            output, output, CancellationToken.None);
+        await stop.CancelAsync();
+        await copying;
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var line in lines)
+        {
+            log.WriteLine(line);
+        }
+
+        Assert.Equal(ConformanceCli.Ok, exit);
+        Assert.Contains(lines, l => l.StartsWith("PASS login/request_code_answers_code_sent", StringComparison.Ordinal) && l.Contains("code from the file"));
+        Assert.Matches(@"^\d+ passed, 0 failed$", lines[^1]);
+    }
 }

@@ -37,42 +37,61 @@ public abstract partial class CodeSource
 
     private sealed class FromLogFile(string path) : CodeSource
     {
+        // Per phone, the line of the last code handed out: each AUTH_REQUEST_CODE writes a new line,
+        // so a second registration of the same number must wait for a line after that one, never
+        // take the old code again (the file may lag behind the server).
+        private readonly Dictionary<string, int> _lastLine = new();
+
         public override string Describe() => $"the file {path}";
 
         public override async Task<string> CodeForAsync(string phone, string devCode, TimeSpan deadline)
         {
+            int after;
+            lock (_lastLine)
+            {
+                after = _lastLine.GetValueOrDefault(phone, -1);
+            }
+
             var until = DateTime.UtcNow + deadline;
             while (DateTime.UtcNow < until)
             {
-                if (File.Exists(path))
+                if (File.Exists(path) && await NewestCodeAsync(phone, after) is { } found)
                 {
-                    await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                    using var reader = new StreamReader(stream);
-                    string? found = null;
-                    while (await reader.ReadLineAsync() is { } line)
+                    lock (_lastLine)
                     {
-                        // The phone must stand alone: +1555000 must not match a line for +15550001.
-                        var at = line.IndexOf(phone, StringComparison.Ordinal);
-                        if (at >= 0 && (at + phone.Length == line.Length || !char.IsAsciiDigit(line[at + phone.Length])))
-                        {
-                            var rest = line.Remove(at, phone.Length);
-                            if (SixDigits().Match(rest) is { Success: true } m)
-                            {
-                                found = m.Value;
-                            }
-                        }
+                        _lastLine[phone] = found.Line;
                     }
 
-                    if (found is not null)
-                    {
-                        return found;
-                    }
+                    return found.Code;
                 }
 
                 await Task.Delay(100);
             }
 
-            throw new CheckFailedException($"no code for {phone} appeared in {path} within {deadline.TotalSeconds:0.#} s");
+            throw new CheckFailedException($"no new code for {phone} appeared in {path} within {deadline.TotalSeconds:0.#} s");
+        }
+
+        private async Task<(string Code, int Line)?> NewestCodeAsync(string phone, int after)
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            (string, int)? found = null;
+            var number = -1;
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                number++;
+                // The phone must stand alone: +1555000 must not match a line for +15550001.
+                var at = line.IndexOf(phone, StringComparison.Ordinal);
+                if (number > after && at >= 0 && (at + phone.Length == line.Length || !char.IsAsciiDigit(line[at + phone.Length])))
+                {
+                    if (SixDigits().Match(line.Remove(at, phone.Length)) is { Success: true } m)
+                    {
+                        found = (m.Value, number);
+                    }
+                }
+            }
+
+            return found;
         }
     }
 
