@@ -13,6 +13,7 @@ namespace AkkaChat.Conformance;
 public sealed class CheckContext(KitOptions options) : IAsyncDisposable
 {
     private readonly List<WireConnection> _connections = new();
+    private bool _disposed;
 
     public KitOptions Options { get; } = options;
 
@@ -38,9 +39,21 @@ public sealed class CheckContext(KitOptions options) : IAsyncDisposable
     public async Task<WireConnection> ConnectAsync()
     {
         var connection = await WireConnection.ConnectAsync(Options.Host, Options.Port, Answer);
+        bool late;
         lock (_connections)
         {
-            _connections.Add(connection);
+            // A probe that outlived its deadline keeps running until its next wait; it gets no new connections.
+            late = _disposed;
+            if (!late)
+            {
+                _connections.Add(connection);
+            }
+        }
+
+        if (late)
+        {
+            await connection.DisposeAsync();
+            throw new CheckFailedException("the check is over");
         }
 
         return connection;
@@ -108,6 +121,7 @@ public sealed class CheckContext(KitOptions options) : IAsyncDisposable
         WireConnection[] open;
         lock (_connections)
         {
+            _disposed = true;
             open = _connections.ToArray();
             _connections.Clear();
         }

@@ -110,13 +110,13 @@ public static class TransportChecks
             using var ws = await OpenWebSocketAsync(c);
             var phone = NewPhone();
             await SendWsAsync(ws, new AuthRequestCode { Phone = phone }, c);
-            var sent = (AuthCodeSent)(await ReceiveWsAsync(ws, c)).Message!;
+            var sent = await ExpectWsAsync<AuthCodeSent>(ws, c, "AUTH_CODE_SENT");
             var code = await c.Options.Codes.CodeForAsync(phone, sent.DevCode, c.Answer);
             await SendWsAsync(ws, new AuthVerify { Phone = phone, Code = code, DeviceName = "conformance-ws" }, c);
-            Require((await ReceiveWsAsync(ws, c)).Message is AuthOk, "no AUTH_OK over WebSocket");
+            await ExpectWsAsync<AuthOk>(ws, c, "AUTH_OK");
             var ack = await c.SendTextAsync(alice, phone, "over ws");
-            var d = (await ReceiveWsAsync(ws, c)).Message as Deliver;
-            Require(d?.ServerMsgId == ack.ServerMsgId, "the DELIVER over WebSocket is not the message sent");
+            var d = await ExpectWsAsync<Deliver>(ws, c, "DELIVER");
+            Require(d.ServerMsgId == ack.ServerMsgId, "the DELIVER over WebSocket is not the message sent");
             return null;
         });
     }
@@ -195,6 +195,14 @@ public static class TransportChecks
     {
         using var cts = new CancellationTokenSource(c.Answer);
         await ws.SendAsync(FrameWriter.ToBytes(message), WebSocketMessageType.Binary, true, cts.Token);
+    }
+
+    /// <summary>The next WebSocket frame, which must carry a <typeparamref name="T"/>.</summary>
+    private static async Task<T> ExpectWsAsync<T>(ClientWebSocket ws, CheckContext c, string what)
+        where T : class, IMessage
+    {
+        var frame = await ReceiveWsAsync(ws, c);
+        return frame.Message as T ?? throw new CheckFailedException($"got {Wire.WireConnection.Describe(frame)} over WebSocket while waiting for {what}");
     }
 
     /// <summary>One binary WebSocket message, which must hold exactly one frame.</summary>
