@@ -100,7 +100,8 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
         try
         {
             var actor = await selection.ResolveOne(ManagementContext.AskTimeout);
-            return actor is ActorRefWithCell cell ? cell.Children.Count() : 0;
+            // Connection actors are named c-1, c-2, ...; the stream supervisor beside them is not a connection.
+            return actor is ActorRefWithCell cell ? cell.Children.Count(c => c.Path.Name.StartsWith("c-", StringComparison.Ordinal)) : 0;
         }
         catch (ActorNotFoundException)
         {
