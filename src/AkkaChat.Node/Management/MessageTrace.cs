@@ -35,7 +35,7 @@ public sealed class MessageTrace : IExtension
 
     public void Record(string serverMsgId, string what, IActorRef actor)
     {
-        var hop = new TraceHop(serverMsgId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _node, actor.Path.ToStringWithoutAddress(), what);
+        var hop = new TraceHop(serverMsgId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _node, Uri.UnescapeDataString(actor.Path.ToStringWithoutAddress()), what);
         lock (_gate)
         {
             _hops[_written % _hops.Length] = hop;
