@@ -55,6 +55,7 @@ public sealed class MembershipCommandTests
             name: "node-4");
         var extraPort = await PbmProcess.ManagementPortAsync(extra);
         var extraAddress = await AddressOf(extraPort);
+        Assert.Equal($"{extraAddress} | [] | not a member |", (await PbmProcess.RunAsync(extraPort, null, "cluster", "status")).Lines.Single());
 
         await using var tail = await ManagementClient.ConnectAsync(new HostAddress("127.0.0.1", ports[1]), null, CancellationToken.None);
         using var stopTail = new CancellationTokenSource(Deadline);

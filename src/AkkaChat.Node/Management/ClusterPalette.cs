@@ -36,7 +36,9 @@ public sealed class ClusterPalette(ManagementContext context) : IPalette
 
                 break;
             case "status":
-                await writeLine($"{Cluster.SelfAddress} | {Roles(Cluster.SelfRoles)} | {Status(Cluster.SelfMember.Status)} |");
+                // Before it has joined, Akka reports a node's own status as Removed; say what it means.
+                var isMember = Cluster.State.Members.Any(m => m.Address == Cluster.SelfAddress);
+                await writeLine($"{Cluster.SelfAddress} | {Roles(Cluster.SelfRoles)} | {(isMember ? Status(Cluster.SelfMember.Status) : "not a member")} |");
                 break;
             case "leader":
                 await writeLine(Cluster.State.Leader?.ToString() ?? "no leader");
