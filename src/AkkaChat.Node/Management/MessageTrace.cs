@@ -28,7 +28,7 @@ public sealed class MessageTrace : IExtension
         _hops = new TraceHop?[Math.Max(1, capacity)];
         _node = system.Settings.Config.GetString("akkachat.node-name", string.Empty) is { Length: > 0 } name
             ? name
-            : Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+            : system.Provider.DefaultAddress.ToString(); // any actor provider, so actors under test record too
     }
 
     public static MessageTrace Get(ActorSystem system) => system.WithExtension<MessageTrace, MessageTraceProvider>();
