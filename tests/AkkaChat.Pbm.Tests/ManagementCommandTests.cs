@@ -197,6 +197,22 @@ public sealed class ManagementCommandTests(ManagementClusterFixture fixture) : I
         }
 
         Console.WriteLine($"hot reload: max-connections = {maxConnections} shown by all 3 nodes {(DateTime.UtcNow - changed).TotalSeconds:0.0} s after the file changed (pbm polling included)");
+
+        // From the nodes' own logs: when node-1 saw the change, and when each other node applied it.
+        var detected = LoggedAt(node.Output, "Hot settings changed here", $"max-connections = {maxConnections}");
+        for (var i = 1; i < 3; i++)
+        {
+            var applied = LoggedAt(fixture.Cluster.Nodes[i].Output, "Applied hot settings from node-1", $"MaxConnections = {maxConnections}");
+            Console.WriteLine($"hot reload: node-{i + 1} applied it {(applied - detected).TotalMilliseconds:0} ms after node-1 sent it (node-1 checks its file every 2 s)");
+        }
+    }
+
+    /// <summary>When Akka logged the last line holding every text (its event time, "[INFO][12/02/2026 00:31:47.813Z]").</summary>
+    private static DateTime LoggedAt(string log, params string[] texts)
+    {
+        var line = log.Split('\n').Last(l => texts.All(t => l.Contains(t, StringComparison.Ordinal)));
+        var time = Regex.Match(line, @"\]\[(\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\.\d{3})Z\]").Groups[1].Value;
+        return DateTime.ParseExact(time, "MM/dd/yyyy HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
