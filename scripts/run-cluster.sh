@@ -5,7 +5,8 @@
 #   scripts/run-cluster.sh status   which nodes run, and their logs
 #   scripts/run-cluster.sh stop     stop the nodes gracefully (SIGTERM), then PostgreSQL
 #
-# Node k (1..3) takes clients on 127.0.0.1:470k and cluster traffic on 127.0.0.1:471k; every node
+# Node k (1..3) takes clients on 127.0.0.1:470k, cluster traffic on 127.0.0.1:471k and pbm on
+# 127.0.0.1:911k (docs/management.md); every node
 # lists all three as seeds. Registration codes are revealed (hocon/dev.conf). Logs and pids are in
 # $CLUSTER_DIR (default /tmp/akkachat-cluster).
 set -euo pipefail
@@ -29,6 +30,7 @@ start() {
     dotnet "$dll" --config hocon/dev.conf --port "470$k" --remote-port "471$k" "${seeds[@]}" \
       --set "akkachat.node-name = \"node-$k\"" \
       --set 'akkachat.listen.host = "127.0.0.1"' \
+      --set "akkachat.management.port = 911$k" \
       --set 'akkachat.storage.provider = postgresql' \
       --set "akkachat.storage.connection-string = \"$connection\"" \
       >"$state/node$k.log" 2>&1 &

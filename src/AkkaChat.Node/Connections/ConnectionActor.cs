@@ -168,6 +168,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 HandleFrame(received.Frame, authenticated: true);
                 break;
             case Deliver or Receipt or SendAck:
+                Management.MessageTrace.Get(Context.System).RecordWritten((IMessage)message, Self);
                 Write((IMessage)message);
                 break;
             case ProtocolError error:

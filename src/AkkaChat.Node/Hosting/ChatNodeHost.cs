@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Management;
 using AkkaChat.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,7 @@ public static class ChatNodeHost
             config,
             settings,
             options.ConfigFile is null ? null : new ConfigFile(Path.GetFullPath(options.ConfigFile), options.Overrides));
+        builder.AddManagement(config, settings, options);
         return (builder.Build(), settings);
     }
 
