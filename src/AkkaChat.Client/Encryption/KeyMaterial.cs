@@ -3,6 +3,7 @@ namespace AkkaChat.Client.Encryption;
 /// <summary>This device's identity: the private halves of both identity keys.</summary>
 internal sealed record IdentityKeyPair(byte[] DhPrivate, byte[] DhPublic, byte[] SigningSeed, byte[] SigningPublic)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public IdentityKey Public => IdentityKey.From(DhPublic, SigningPublic);
 
     public static IdentityKeyPair Generate()
