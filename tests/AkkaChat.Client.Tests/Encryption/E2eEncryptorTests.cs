@@ -265,4 +265,18 @@ public sealed class E2eEncryptorTests : IDisposable
 
         Assert.Equal("sent before the rotation", await Decrypt(bob, Alice, inFlight));
     }
+    [Fact]
+    public async Task Concurrent_calls_are_serialised_so_every_envelope_gets_its_own_message_key()
+    {
+        using var alice = await Device(Alice);
+        using var bob = await Device(Bob);
+        await Decrypt(alice, Bob, await Encrypt(bob, Alice, "start"));
+
+        var envelopes = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => Encrypt(alice, Bob, $"m{i}"))));
+
+        var numbers = envelopes.Select(e => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(e.AsSpan(39))).ToList();
+        Assert.Equal(50, numbers.Distinct().Count());
+        var read = await Task.WhenAll(envelopes.Reverse().Select(e => Task.Run(() => Decrypt(bob, Alice, e))));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"m{i}").Order(), read.Order());
+    }
 }
