@@ -27,6 +27,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(new RuntimeSettingsSource(settings.Runtime));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
+        services.AddSingleton<ListenerWatch>();
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
@@ -38,6 +39,7 @@ public static class AkkaChatHostingExtensions
             });
             akka.WithActors((system, registry) =>
             {
+                provider.GetRequiredService<ListenerWatch>().Watch(system); // before the listener exists
                 JoinCluster(system);
                 var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<TimeProvider>());
                 registry.Register<UserActor>(users);
