@@ -33,8 +33,14 @@ public sealed partial class NodeLogging
         new(Parse(config, "akkachat.log.level"), Parse(config, "akkachat.log.akka-level"));
 
     /// <summary>akka.loglevel low enough for both thresholds: the filtering is done here, per source.</summary>
+    /// <summary>
+    /// akka.loglevel low enough for both thresholds (the filtering is done here, per source), and
+    /// Akka's own stdout logger, which prints what comes after the host's logging has stopped, at the Akka threshold.
+    /// </summary>
     public Config AkkaConfig() =>
-        ConfigurationFactory.ParseString($"akka.loglevel = {(Level == LogLevel.Debug || AkkaLevel == LogLevel.Debug ? "DEBUG" : "INFO")}");
+        ConfigurationFactory.ParseString(
+            $"akka.loglevel = {(Level == LogLevel.Debug || AkkaLevel == LogLevel.Debug ? "DEBUG" : "INFO")}\n" +
+            $"akka.stdout-loglevel = {AkkaLevel switch { LogLevel.Debug => "DEBUG", LogLevel.Information => "INFO", LogLevel.Warning => "WARNING", _ => "ERROR" }}");
 
     public void Configure(ILoggingBuilder logging)
     {
