@@ -247,7 +247,8 @@ public sealed class PseudoTerminal : IAsyncDisposable
 
     public static PseudoTerminal Start(string home, params string[] args)
     {
-        var command = string.Join(" ", new[] { "dotnet", CliProcess.Assembly }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        // A terminal of 120 x 40 (script's own has no size without a terminal around it).
+        var command = "stty cols 120 rows 40; exec " + string.Join(" ", new[] { "dotnet", CliProcess.Assembly }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
         var start = new ProcessStartInfo("script")
         {
             RedirectStandardInput = true,
