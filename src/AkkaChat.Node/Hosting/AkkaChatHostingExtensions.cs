@@ -34,6 +34,7 @@ public static class AkkaChatHostingExtensions
             akka.AddHocon(config.WithFallback(NodeConfig.AkkaConfig(settings)), HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {
+                loggers.LogLevel = Akka.Event.Logging.LogLevelFor(config.GetString("akka.loglevel", "INFO")); // see NodeLogging
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
