@@ -105,18 +105,19 @@ public sealed class TerminalChatView : IChatView
                 // Scrolled away or wrapped differently: show the line again, below.
                 line.Position = (_rows, rows.Count);
                 PrintAbove(rows);
-                return;
             }
-
-            // Up to the line's first row, rewrite its rows (same breaks), back down to the prompt.
-            var down = up - (height - 1);
-            _out.Write($"\r\e[{up}A{string.Join("\r\n", rows)}\r");
-            if (down > 0)
+            else
             {
-                _out.Write($"\e[{down}B");
-            }
+                // Up to the line's first row, rewrite its rows (same breaks), back down to the prompt.
+                var down = up - (height - 1);
+                _out.Write($"\r\e[{up}A{string.Join("\r\n", rows)}\r");
+                if (down > 0)
+                {
+                    _out.Write($"\e[{down}B");
+                }
 
-            DrawPrompt();
+                DrawPrompt();
+            }
         }
 
         if (line.State == LineState.Failed)
