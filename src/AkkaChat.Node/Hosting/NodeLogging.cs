@@ -32,7 +32,6 @@ public sealed partial class NodeLogging
     public static NodeLogging From(Config config) =>
         new(Parse(config, "akkachat.log.level"), Parse(config, "akkachat.log.akka-level"));
 
-    /// <summary>akka.loglevel low enough for both thresholds: the filtering is done here, per source.</summary>
     /// <summary>
     /// akka.loglevel low enough for both thresholds (the filtering is done here, per source), and
     /// Akka's own stdout logger, which prints what comes after the host's logging has stopped, at the Akka threshold.
