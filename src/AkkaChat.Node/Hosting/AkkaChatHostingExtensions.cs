@@ -27,17 +27,20 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(new RuntimeSettingsSource(settings.Runtime));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
+        services.AddSingleton<ListenerWatch>();
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
             akka.AddHocon(config.WithFallback(NodeConfig.AkkaConfig(settings)), HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {
+                loggers.LogLevel = Akka.Event.Logging.LogLevelFor(config.GetString("akka.loglevel", "INFO")); // see NodeLogging
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
             akka.WithActors((system, registry) =>
             {
+                provider.GetRequiredService<ListenerWatch>().Watch(system); // before the listener exists
                 JoinCluster(system);
                 var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<TimeProvider>());
                 registry.Register<UserActor>(users);

@@ -28,9 +28,13 @@ public sealed class TcpListener : ReceiveActor
         {
             _binding = bound.Binding;
             _log.Info("Listening for clients on {0}", bound.Binding.LocalAddress);
+            Context.System.EventStream.Publish(new ListenerBound(bound.Binding.LocalAddress.ToString() ?? string.Empty));
         });
-        Receive<Status.Failure>(f => throw new BindFailedException(
-            $"cannot listen on {_settings.ListenHost}:{_settings.ListenPort}: {f.Cause.Message}", f.Cause));
+        Receive<Status.Failure>(f =>
+        {
+            Context.System.EventStream.Publish(new ListenerBindFailed(BindFailure(f.Cause)));
+            throw new BindFailedException($"cannot listen on {_settings.ListenHost}:{_settings.ListenPort}: {f.Cause.Message}", f.Cause);
+        });
         Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
         Receive<Tcp.IncomingConnection>(incoming =>
         {
@@ -54,6 +58,8 @@ public sealed class TcpListener : ReceiveActor
 
     protected override void PostStop() => _binding?.Unbind();
 
+    private string BindFailure(Exception cause) => Hosting.ListenerWatch.Describe(_settings.ListenHost, _settings.ListenPort, cause);
+
     private sealed record Bound(Tcp.ServerBinding Binding);
 
     private sealed class StreamInit
@@ -71,6 +77,12 @@ public sealed class TcpListener : ReceiveActor
         public static readonly StreamDone Instance = new();
     }
 }
+
+/// <summary>Published on the event stream once the protocol port is bound.</summary>
+public sealed record ListenerBound(string Address);
+
+/// <summary>Published on the event stream when the protocol port cannot be bound; the reason is one line for the user.</summary>
+public sealed record ListenerBindFailed(string Reason);
 
 /// <summary>The protocol port could not be bound; the node cannot serve and shuts down.</summary>
 public sealed class BindFailedException(string message, Exception inner) : Exception(message, inner);
