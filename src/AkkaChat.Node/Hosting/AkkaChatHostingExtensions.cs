@@ -6,6 +6,10 @@ using Akka.Configuration;
 using Akka.Hosting;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Inbox;
+using AkkaChat.Node.Modules;
+using AkkaChat.Node.Registration;
+using AkkaChat.Node.Sessions;
 using AkkaChat.Node.Users;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +31,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(new RuntimeSettingsSource(settings.Runtime));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
+        services.AddSessions().AddRegistration().AddInbox();
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
@@ -40,8 +45,15 @@ public static class AkkaChatHostingExtensions
             {
                 JoinCluster(system);
                 var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<TimeProvider>());
-                registry.Register<UserActor>(users);
-                var node = system.ActorOf(NodeSupervisor.Props(settings, provider.GetRequiredService<RuntimeSettingsSource>(), users, configFile), "node");
+                registry.Register<UserShard>(users);
+                var modules = provider.GetServices<INodeModule>().ToArray();
+                foreach (var module in modules)
+                {
+                    module.StartActors(system, registry);
+                }
+
+                var routes = FrameRoutes.Build(modules, registry);
+                var node = system.ActorOf(NodeSupervisor.Props(settings, provider.GetRequiredService<RuntimeSettingsSource>(), users, routes, configFile), "node");
                 registry.Register<NodeSupervisor>(node);
                 AddShutdownTasks(system, node);
             });

@@ -2,7 +2,13 @@ using Akka.Actor;
 using Akka.TestKit;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Connections;
+using Akka.Hosting;
 using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Inbox;
+using AkkaChat.Node.Modules;
+using AkkaChat.Node.Registration;
+using AkkaChat.Node.Sessions;
+using AkkaChat.Node.Users;
 using AkkaChat.Node.Tests.Support;
 using AkkaChat.Node.Transport;
 using AkkaChat.Protocol;
@@ -341,13 +347,35 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     public void Frames_that_arrive_before_the_stage_is_attached_are_handled_once_it_is()
     {
         var stage = CreateTestProbe("stage");
-        var connection = Sys.ActorOf(ConnectionActor.Props(Settings, new RuntimeSettingsSource(Settings.Runtime), CreateTestProbe().Ref, "test"));
+        var users = CreateTestProbe().Ref;
+        var connection = Sys.ActorOf(ConnectionActor.Props(new RuntimeSettingsSource(Settings.Runtime), users, Routes(users, Settings), "test"));
 
         connection.Tell(Received(new Ping { Nonce = 3 }));
         connection.Tell(new ConnectionStage.Attached(stage.Ref));
 
         Assert.Equal(3UL, ExpectFrame<Pong>(stage).Nonce);
         ExpectHandled(stage);
+    }
+
+    [Fact]
+    public void Any_server_to_client_message_a_module_actor_sends_a_logged_in_connection_is_written()
+    {
+        var (connection, stage, _) = OpenLoggedIn();
+
+        connection.Tell(new TypingNotify { From = Alice });
+
+        Assert.Equal(Alice, ExpectFrame<TypingNotify>(stage).From);
+    }
+
+    [Fact]
+    public void A_client_to_server_message_sent_to_a_logged_in_connection_is_not_written()
+    {
+        var (connection, stage, _) = OpenLoggedIn();
+
+        connection.Tell(new Send { ClientMsgId = "c-1", To = Alice });
+        connection.Tell(new TypingNotify { From = Alice });
+
+        Assert.Equal(Alice, ExpectFrame<TypingNotify>(stage).From); // the SEND was not written before it
     }
 
     // ---- helpers ----
@@ -357,7 +385,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         var stage = CreateTestProbe("stage");
         var users = CreateTestProbe("users");
         var connection = Sys.ActorOf(ConnectionActor.Props(
-            settings ?? Settings, runtime ?? new RuntimeSettingsSource(Settings.Runtime), users.Ref, "test"));
+            runtime ?? new RuntimeSettingsSource(Settings.Runtime), users.Ref, Routes(users.Ref, settings ?? Settings), "test"));
         connection.Tell(new ConnectionStage.Attached(stage.Ref));
         return (connection, stage, users);
     }
@@ -372,6 +400,14 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         users.Reply(new AuthOk { Node = "n1" });
         ExpectFrame<AuthOk>(stage);
         return (connection, stage, users);
+    }
+
+    /// <summary>The node's routing table, its modules talking to <paramref name="users"/> as the user shard region.</summary>
+    internal static FrameRoutes Routes(IActorRef users, AkkaChatSettings settings)
+    {
+        var registry = new ActorRegistry();
+        registry.Register<UserShard>(users);
+        return FrameRoutes.Build([new SessionsModule(), new RegistrationModule(), new InboxModule(settings)], registry);
     }
 
     private static ConnectionStage.FrameReceived Received(IMessage message) => new(Frame.Of(message));
