@@ -3,10 +3,12 @@ using System.Security.Cryptography;
 namespace AkkaChat.Node.UserDirectory;
 
 /// <summary>
-/// A registered user as the directory knows it: the number and the SHA-256 hashes of its device
-/// tokens (newest last). Readable without recovering the user's journal.
+/// A user as the directory knows it: the number and the SHA-256 hashes of its device tokens
+/// (newest last). Readable without recovering the user's journal. <paramref name="Confirmed"/>:
+/// the user's journal holds the registration; false while the registration is being journaled, or
+/// after a crash in between; the user actor then decides (<c>ConfirmDirectoryEntry</c>).
 /// </summary>
-public sealed record DirectoryEntry(string Phone, long RegisteredAtMs, IReadOnlyList<byte[]> TokenHashes)
+public sealed record DirectoryEntry(string Phone, long RegisteredAtMs, IReadOnlyList<byte[]> TokenHashes, bool Confirmed = true)
 {
     /// <summary>Whether <paramref name="tokenHash"/> is one of the entry's tokens (constant time per token).</summary>
     public bool HasToken(ReadOnlySpan<byte> tokenHash)
@@ -48,8 +50,14 @@ public interface IUserDirectory
     /// </summary>
     Task<IReadOnlyDictionary<string, DirectoryEntry>> FindManyAsync(IReadOnlyCollection<string> phones, CancellationToken cancel = default);
 
-    /// <summary>Writes (inserts or replaces) the entry of a user; durable when the task completes.</summary>
+    /// <summary>
+    /// Writes the entry of a user (inserted, or its tokens replaced; the registration time and a
+    /// confirmation already written stay); durable when the task completes.
+    /// </summary>
     Task WriteAsync(DirectoryEntry entry, CancellationToken cancel = default);
+
+    /// <summary>Marks the entry of <paramref name="phone"/> confirmed: its journal holds the registration.</summary>
+    Task ConfirmAsync(string phone, CancellationToken cancel = default);
 
     /// <summary>Removes a number the user's journal does not know as registered (repair after a crash).</summary>
     Task RemoveAsync(string phone, CancellationToken cancel = default);

@@ -82,6 +82,7 @@ public abstract class UserDirectoryContract : IAsyncLifetime
         var old = Hash();
         var fresh = Hash();
         await here.WriteAsync(new DirectoryEntry(Alice, 1, [old]));
+        await here.FindAsync(Alice);
         Assert.True(here.TryGetCached(Alice, out _));
 
         await elsewhere.WriteAsync(new DirectoryEntry(Alice, 1, [old, fresh]));
@@ -119,14 +120,46 @@ public abstract class UserDirectoryContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unconfirmed_entry_is_found_unconfirmed_and_read_again_every_time()
+    {
+        var (directory, _) = await OpenAsync(100);
+
+        await directory.WriteAsync(new DirectoryEntry(Alice, 1, [Hash()], Confirmed: false));
+
+        Assert.False((await directory.FindAsync(Alice))!.Confirmed);
+        Assert.False(directory.TryGetCached(Alice, out _));
+    }
+
+    [Fact]
+    public async Task A_confirmed_entry_stays_confirmed_when_its_tokens_are_rewritten_unconfirmed()
+    {
+        var (directory, other) = await OpenAsync(100);
+        var token = Hash();
+        await directory.WriteAsync(new DirectoryEntry(Alice, 1, [Hash()], Confirmed: false));
+
+        await directory.ConfirmAsync(Alice);
+        await directory.WriteAsync(new DirectoryEntry(Alice, 1, [token], Confirmed: false));
+
+        var found = await other.FindAsync(Alice);
+        Assert.True(found!.Confirmed);
+        Assert.True(found.HasToken(token));
+        Assert.True(other.TryGetCached(Alice, out _));
+    }
+
+    [Fact]
     public async Task The_cache_holds_at_most_its_capacity_and_forgets_the_least_recently_used()
     {
         var (directory, _) = await OpenAsync(cacheCapacity: 2);
-        await directory.WriteAsync(new DirectoryEntry("+14155550001", 1, [Hash()]));
-        await directory.WriteAsync(new DirectoryEntry("+14155550002", 1, [Hash()]));
+        foreach (var phone in new[] { "+14155550001", "+14155550002", "+14155550003" })
+        {
+            await directory.WriteAsync(new DirectoryEntry(phone, 1, [Hash()]));
+        }
+
+        await directory.FindAsync("+14155550001");
+        await directory.FindAsync("+14155550002");
         Assert.True(directory.TryGetCached("+14155550001", out _)); // now the most recently used
 
-        await directory.WriteAsync(new DirectoryEntry("+14155550003", 1, [Hash()]));
+        await directory.FindAsync("+14155550003");
 
         Assert.Equal(2, directory.CachedCount);
         Assert.False(directory.TryGetCached("+14155550002", out _));

@@ -7,8 +7,8 @@ namespace AkkaChat.Node.UserDirectory.Internal;
 /// <summary>
 /// The directory table, <c>akkachat_user_directory</c>, in the journal's database (SQLite or
 /// PostgreSQL): one row per registered number, its token hashes packed as 32-byte slices in one
-/// column (at most akkachat.registration.max-device-tokens of them, newest last). Created on
-/// first use. Every call opens a pooled connection, so calls may run concurrently.
+/// column (at most akkachat.registration.max-device-tokens of them, newest last), and whether the
+/// user's journal is known to hold the registration. Created on first use. Every call opens a pooled connection, so calls may run concurrently.
 /// </summary>
 internal sealed class SqlUserDirectory : IUserDirectory
 {
@@ -71,13 +71,13 @@ internal sealed class SqlUserDirectory : IUserDirectory
                 AddParameter(command, names[i], chunk[i]);
             }
 
-            command.CommandText = $"SELECT phone, registered_at_ms, token_hashes FROM akkachat_user_directory WHERE phone IN ({string.Join(',', names)})";
+            command.CommandText = $"SELECT phone, registered_at_ms, token_hashes, confirmed FROM akkachat_user_directory WHERE phone IN ({string.Join(',', names)})";
             await using var reader = await command.ExecuteReaderAsync(cancel).ConfigureAwait(false);
             while (await reader.ReadAsync(cancel).ConfigureAwait(false))
             {
-                var entry = new DirectoryEntry(reader.GetString(0), reader.GetInt64(1), Unpack((byte[])reader.GetValue(2)));
+                var entry = new DirectoryEntry(reader.GetString(0), reader.GetInt64(1), Unpack((byte[])reader.GetValue(2)), Convert.ToInt32(reader.GetValue(3)) != 0);
                 found[entry.Phone] = entry;
-                _cache.Put(entry);
+                Cache(entry);
             }
         }
 
@@ -89,13 +89,37 @@ internal sealed class SqlUserDirectory : IUserDirectory
         await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText =
-            "INSERT INTO akkachat_user_directory (phone, registered_at_ms, token_hashes) VALUES (@phone, @at, @tokens) " +
-            "ON CONFLICT (phone) DO UPDATE SET token_hashes = excluded.token_hashes";
+            "INSERT INTO akkachat_user_directory (phone, registered_at_ms, token_hashes, confirmed) VALUES (@phone, @at, @tokens, @confirmed) " +
+            "ON CONFLICT (phone) DO UPDATE SET token_hashes = excluded.token_hashes, " +
+            "confirmed = CASE WHEN excluded.confirmed = 1 THEN 1 ELSE akkachat_user_directory.confirmed END";
         AddParameter(command, "@phone", entry.Phone);
         AddParameter(command, "@at", entry.RegisteredAtMs);
         AddParameter(command, "@tokens", Pack(entry.TokenHashes));
+        AddParameter(command, "@confirmed", entry.Confirmed ? 1 : 0);
         await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-        _cache.Put(entry);
+        _cache.Remove(entry.Phone); // the row may hold an older registration time or a confirmation: read it back when asked
+    }
+
+    public async Task ConfirmAsync(string phone, CancellationToken cancel = default)
+    {
+        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE akkachat_user_directory SET confirmed = 1 WHERE phone = @phone";
+        AddParameter(command, "@phone", phone);
+        await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>Only confirmed entries are cached: an unconfirmed one must be read again until its user actor decides.</summary>
+    private void Cache(DirectoryEntry entry)
+    {
+        if (entry.Confirmed)
+        {
+            _cache.Put(entry);
+        }
+        else
+        {
+            _cache.Remove(entry.Phone);
+        }
     }
 
     public async Task RemoveAsync(string phone, CancellationToken cancel = default)
@@ -142,7 +166,7 @@ internal sealed class SqlUserDirectory : IUserDirectory
             command.CommandText =
                 "CREATE TABLE IF NOT EXISTS akkachat_user_directory (" +
                 "phone TEXT PRIMARY KEY, registered_at_ms BIGINT NOT NULL, " +
-                $"token_hashes {(_postgres ? "BYTEA" : "BLOB")} NOT NULL)";
+                $"token_hashes {(_postgres ? "BYTEA" : "BLOB")} NOT NULL, confirmed SMALLINT NOT NULL)";
             await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
             _tableReady = true;
         }
