@@ -18,6 +18,8 @@ public static class FrameCodec
     // Payload CLR type -> frame type, the reverse direction of the same table.
     private static readonly Dictionary<Type, FrameType> Types = new();
 
+    private static readonly List<(FrameType Type, Type Payload, MessageParser Parser)> AllEntries = new();
+
     static FrameCodec()
     {
         // client to server
@@ -66,7 +68,12 @@ public static class FrameCodec
         }
 
         Parsers[(byte)type] = new T().Descriptor.Parser;
+        AllEntries.Add((type, typeof(T), Parsers[(byte)type]!));
     }
+
+    /// <summary>The table itself: every frame type with its payload type and parser, in code order.</summary>
+    public static IReadOnlyList<(FrameType Type, Type Payload, MessageParser Parser)> Entries =>
+        AllEntries.OrderBy(e => (byte)e.Type).ToArray();
 
     /// <summary>All assigned frame types, in code order.</summary>
     public static IReadOnlyList<FrameType> KnownTypes { get; }

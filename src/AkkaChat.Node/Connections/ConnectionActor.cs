@@ -52,6 +52,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private long _lastReceivedMs = Environment.TickCount64;
     private TokenBucket _sendBudget;
     private List<object>? _held; // messages that wait for the next state, in arrival order
+    private bool _awaiting; // a handler waits for a task: client frames are held until it completes
 
     public ConnectionActor(RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
     {
@@ -121,6 +122,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     {
         switch (message)
         {
+            case ConnectionStage.FrameReceived when _awaiting:
+                Hold(message); // bounded by the receive window
+                break;
             case ConnectionStage.FrameReceived received:
                 HandleFrameBeforeLogin(received.Frame);
                 break;
@@ -168,6 +172,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     {
         switch (message)
         {
+            case ConnectionStage.FrameReceived when _awaiting:
+                Hold(message); // bounded by the receive window
+                break;
             case ConnectionStage.FrameReceived received:
                 Dispatch(received.Frame, ConnectionPhase.LoggedIn);
                 break;
@@ -218,6 +225,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break;
             case IdleCheck:
                 CheckIdle();
+                break;
+            case Awaited awaited:
+                ContinueAfterWait(awaited);
                 break;
             case NodeShuttingDown:
                 _stage.Tell(ConnectionStage.Close.Instance);
@@ -354,6 +364,47 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         Become(State.Authenticating);
     }
 
+    void IConnection.Await<T>(Task<T> task, Action<T> onResult, Action<Exception> onFailure)
+    {
+        if (_awaiting)
+        {
+            throw new InvalidOperationException("a connection waits for one task at a time");
+        }
+
+        _awaiting = true;
+        task.ContinueWith(
+            static (t, state) =>
+            {
+                var (onResult, onFailure) = ((Action<T>, Action<Exception>))state!;
+                return t.IsCompletedSuccessfully
+                    ? new Awaited(() => onResult(t.Result))
+                    : new Awaited(() => onFailure(t.Exception?.GetBaseException() ?? new TaskCanceledException()));
+            },
+            (onResult, onFailure),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default).PipeTo(Self);
+    }
+
+    /// <summary>A task a handler waited for completed: run its continuation, then the frames held meanwhile.</summary>
+    private void ContinueAfterWait(Awaited awaited)
+    {
+        _awaiting = false;
+        try
+        {
+            awaited.Continuation();
+        }
+        catch (ProtocolException e)
+        {
+            WriteError(ProtocolError.Of(e.Code, e.Message));
+        }
+
+        if (_state is State.AwaitingAuth or State.Active)
+        {
+            Become(_state);
+        }
+    }
+
     // ---- writing ----
 
     private void Write(IMessage message) =>
@@ -422,4 +473,6 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     {
         public static readonly CloseTimedOut Instance = new();
     }
+
+    private sealed record Awaited(Action Continuation);
 }

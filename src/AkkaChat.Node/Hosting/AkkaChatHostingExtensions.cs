@@ -10,6 +10,7 @@ using AkkaChat.Node.Inbox;
 using AkkaChat.Node.Modules;
 using AkkaChat.Node.Registration;
 using AkkaChat.Node.Sessions;
+using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Users;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +32,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(new RuntimeSettingsSource(settings.Runtime));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
-        services.AddSessions().AddRegistration().AddInbox();
+        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox();
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
@@ -41,10 +42,15 @@ public static class AkkaChatHostingExtensions
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            foreach (var module in provider.GetServices<INodeModule>())
+            {
+                module.ConfigureAkka(akka);
+            }
+
             akka.WithActors((system, registry) =>
             {
                 JoinCluster(system);
-                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<TimeProvider>());
+                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<TimeProvider>());
                 registry.Register<UserShard>(users);
                 var modules = provider.GetServices<INodeModule>().ToArray();
                 foreach (var module in modules)
@@ -70,12 +76,12 @@ public static class AkkaChatHostingExtensions
         }
     }
 
-    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, TimeProvider clock)
+    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, IUserDirectory directory, TimeProvider clock)
     {
         IActorRef users = ActorRefs.Nobody;
         users = ClusterSharding.Get(system).Start(
             UserShard.TypeName,
-            phone => UserActor.Props(phone, settings, users, sms, clock),
+            phone => UserActor.Props(phone, settings, users, sms, directory, clock),
             ClusterShardingSettings.Create(system),
             new UserShard());
         return users;

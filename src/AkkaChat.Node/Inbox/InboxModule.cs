@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Contracts;
 using AkkaChat.Node.Modules;
+using AkkaChat.Node.Registration;
+using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Users;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
@@ -13,8 +15,10 @@ namespace AkkaChat.Node.Inbox;
 /// <summary>
 /// One-to-one messaging: SEND (queued in the recipient's inbox, SEND_ACK once durable), ACK (the
 /// client has items up to a seq) and READ (read receipts to the senders). Logged in only.
+/// <para>A SEND to a number the user directory does not know is answered NOT_FOUND without
+/// recovering that number's journal.</para>
 /// </summary>
-public sealed class InboxModule(AkkaChatSettings settings) : INodeModule
+public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory directory) : INodeModule
 {
     public string Name => "inbox";
 
@@ -71,7 +75,7 @@ public sealed class InboxModule(AkkaChatSettings settings) : INodeModule
             return;
         }
 
-        users.Tell(new SubmitMessage
+        var submit = new SubmitMessage
         {
             Phone = to.Value,
             From = connection.Phone,
@@ -79,7 +83,28 @@ public sealed class InboxModule(AkkaChatSettings settings) : INodeModule
             Kind = send.Kind,
             Body = send.Body,
             MediaId = send.MediaId,
-        }, connection.Self);
+        };
+        if (directory.TryGetCached(to.Value, out _))
+        {
+            users.Tell(submit, connection.Self);
+            return;
+        }
+
+        // Later frames wait for the answer, so this sender's messages keep their order.
+        connection.Await(
+            directory.FindAsync(to.Value),
+            entry =>
+            {
+                if (entry is null)
+                {
+                    connection.Reply(ProtocolError.Of(ErrorCode.NotFound, $"{to.Value} is not registered", send.ClientMsgId));
+                    return;
+                }
+
+                RegistrationModule.ConfirmIfPending(entry, users, connection);
+                users.Tell(submit, connection.Self);
+            },
+            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the message was not stored; send it again", send.ClientMsgId)));
     }
 }
 

@@ -45,4 +45,12 @@ public interface IConnection
     /// connection is logged in as <paramref name="phone"/>, or answers the error. Before login only.
     /// </summary>
     void BeginLogin(string phone, IActorRef target, object command);
+
+    /// <summary>
+    /// Waits for <paramref name="task"/> (a directory lookup, say) without blocking: the client's
+    /// next frames are held, in order and bounded by the receive window, until it completes; then
+    /// <paramref name="onResult"/> or <paramref name="onFailure"/> runs inside the connection, as a
+    /// handler would, and the held frames are handled. One wait at a time.
+    /// </summary>
+    void Await<T>(Task<T> task, Action<T> onResult, Action<Exception> onFailure);
 }

@@ -5,6 +5,7 @@ using Akka.Persistence;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Diagnostics;
+using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Contracts;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
@@ -31,6 +32,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     private readonly AkkaChatSettings _settings;
     private readonly IActorRef _users;
     private readonly ISmsSender _sms;
+    private readonly IUserDirectory _directory;
     private readonly TimeProvider _clock;
 
     private UserState _state;
@@ -49,9 +51,12 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     private HashSet<ulong>? _confirmed;
     private int _eventsSinceSnapshot;
     private bool _passivating;
+    // The journal holds the registration (not only the state, which applies events before they are durable).
+    private bool _registrationDurable;
 
-    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, TimeProvider clock)
+    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock)
     {
+        _directory = directory;
         _phone = phone;
         _settings = settings;
         _users = users;
@@ -93,6 +98,9 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
                 break;
             case ResumeSession resume:
                 HandleResume(resume);
+                break;
+            case ConfirmDirectoryEntry:
+                HandleConfirmDirectoryEntry();
                 break;
             case SubmitMessage submit:
                 HandleSubmit(submit);
@@ -148,13 +156,14 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, clock));
+    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, directory, clock));
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private void OnRecovered()
     {
+        _registrationDurable = _state.Registered;
         _durableUpTo = _state.NextSeq - 1;
         if (_state.DecideExpire(NowMs, (long)_settings.RetentionMaxAge.TotalMilliseconds) is { } expired)
         {
@@ -194,13 +203,77 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
 
         _code = null;
         var token = DeviceTokens.NewToken();
-        var issued = _state.DecideIssueToken(DeviceTokens.Hash(token), verify.DeviceName, NowMs);
-        if (!_state.Registered)
-        {
-            PersistEvent(new UserRegistered { AtMs = NowMs }, _ => Log.Info("User {0}: registered", _phone));
-        }
+        var hash = DeviceTokens.Hash(token);
+        var issued = _state.DecideIssueToken(hash, verify.DeviceName, NowMs);
+        var firstRegistration = !_state.Registered;
+        var tokens = _state.Tokens.Select(t => t.TokenHash.ToByteArray()).Append(hash).TakeLast(UserState.MaxDeviceTokens).ToArray();
+        var entry = new DirectoryEntry(_phone, NowMs, tokens, Confirmed: _registrationDurable);
 
-        PersistEvent(issued, _ => AttachSession(connection, ByteString.CopyFrom(token)));
+        // The directory first, then the journal: the directory is a superset of the journals, so it
+        // never denies a registration or token the journal holds (docs/node.md, "User directory").
+        // RunTask holds this user's next commands until the row is written.
+        RunTask(async () =>
+        {
+            try
+            {
+                await _directory.WriteAsync(entry);
+            }
+            catch (Exception e)
+            {
+                Log.Warning(e, "User {0}: the user directory could not be written; registration refused", _phone);
+                connection.Tell(Error.Of(ErrorCode.Internal, "registration could not be stored; try again"));
+                return;
+            }
+
+            if (firstRegistration)
+            {
+                PersistEvent(new UserRegistered { AtMs = NowMs }, _ =>
+                {
+                    _registrationDurable = true;
+                    Log.Info("User {0}: registered", _phone);
+                    ConfirmInDirectory();
+                });
+            }
+
+            PersistEvent(issued, _ => AttachSession(connection, ByteString.CopyFrom(token)));
+        });
+    }
+
+    /// <summary>Marks this user's directory entry confirmed; a failure leaves it unconfirmed, which readers resolve with this actor.</summary>
+    private void ConfirmInDirectory()
+    {
+        var phone = _phone;
+        var log = Log;
+        _directory.ConfirmAsync(phone).ContinueWith(
+            t => log.Warning(t.Exception, "User {0}: confirming the user directory entry failed; it is confirmed when next read", phone),
+            TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    /// <summary>
+    /// A node found this user's directory entry unconfirmed: confirm it if the journal holds the
+    /// registration, else remove it (it was written before a registration that never reached the journal).
+    /// </summary>
+    private void HandleConfirmDirectoryEntry()
+    {
+        if (_registrationDurable)
+        {
+            ConfirmInDirectory();
+        }
+        else if (!_state.Registered)
+        {
+            RunTask(async () =>
+            {
+                try
+                {
+                    await _directory.RemoveAsync(_phone);
+                    Log.Info("User {0}: removed from the user directory; its registration never reached the journal", _phone);
+                }
+                catch (Exception e)
+                {
+                    Log.Warning(e, "User {0}: removing a stale user directory entry failed", _phone);
+                }
+            });
+        }
     }
 
     private void HandleLogin(Login login)
