@@ -47,6 +47,8 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     // Highest seq whose item is in the journal: only durable items are pushed.
     private ulong _durableUpTo;
     private int _pendingWrites;
+    // What to do when an event in flight is not stored, by event (reference): answer its sender.
+    private Dictionary<object, Action>? _onWriteFailed;
     // Outbox ids whose receipts the senders' queues confirmed, waiting to be journaled together.
     private HashSet<ulong>? _confirmed;
     private int _eventsSinceSnapshot;
@@ -381,7 +383,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
             Log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
             Push();
-        });
+        }, onFailed: () => replyTo.Tell(Error.Of(ErrorCode.Internal, "the message was not stored; send it again", submit.ClientMsgId)));
     }
 
     private void HandleStoreReceipt(StoreReceipt store)
@@ -529,25 +531,63 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     /// Applies <paramref name="event"/> now and journals it; <paramref name="then"/> runs once it is
     /// durable (callbacks run in the order the events were decided).
     /// </summary>
-    private void PersistEvent<TEvent>(TEvent @event, Action<TEvent> then)
+    private void PersistEvent<TEvent>(TEvent @event, Action<TEvent> then, Action? onFailed = null)
         where TEvent : class, IMessage
     {
+        if (onFailed is not null)
+        {
+            (_onWriteFailed ??= new Dictionary<object, Action>(ReferenceEqualityComparer.Instance)).Add(@event, onFailed);
+        }
+
         _state.Apply(@event);
         _pendingWrites++;
         _eventsSinceSnapshot++;
         PersistAsync(@event, e =>
         {
+            _onWriteFailed?.Remove(e);
             _pendingWrites--;
             then(e);
             MaybeSnapshot();
         });
     }
 
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        NotifyWriteFailed(@event);
+        base.OnPersistFailure(cause, @event, sequenceNr); // stops this actor; the next command recovers it from the journal
+    }
+
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
+        NotifyWriteFailed(@event);
         base.OnPersistRejected(cause, @event, sequenceNr);
         // The state already holds the rejected event: start over from the journal.
         throw new InvalidOperationException($"the journal rejected event {sequenceNr} of {PersistenceId}; recovering", cause);
+    }
+
+    /// <summary>Tells whoever waits for <paramref name="event"/> that it was not stored (a SEND's sender: an ERROR, never a SEND_ACK).</summary>
+    private void NotifyWriteFailed(object @event)
+    {
+        if (_onWriteFailed is not null && _onWriteFailed.Remove(@event, out var onFailed))
+        {
+            onFailed();
+        }
+    }
+
+    protected override void PostStop()
+    {
+        // Writes still in flight when a failed write stops the actor are lost with it: say so.
+        if (_onWriteFailed is { Count: > 0 } pending)
+        {
+            foreach (var onFailed in pending.Values)
+            {
+                onFailed();
+            }
+
+            pending.Clear();
+        }
+
+        base.PostStop();
     }
 
     private void MaybeSnapshot()
