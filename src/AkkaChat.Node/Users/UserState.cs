@@ -13,19 +13,23 @@ namespace AkkaChat.Node.Users;
 /// </summary>
 public sealed class UserState
 {
-    /// <summary>Tokens kept per user: the newest devices win, the oldest token stops working.</summary>
-    public const int MaxDeviceTokens = 8;
+    /// <summary>Tokens kept per user by default (akkachat.auth.max-device-tokens): the newest devices win, the oldest token stops working.</summary>
+    public const int DefaultMaxDeviceTokens = 8;
 
     private readonly List<DeviceToken> _tokens = new();
     private readonly SortedDictionary<ulong, OutboxEntry> _outbox = new();
 
-    public UserState(string phone, int dedupCapacity)
+    public UserState(string phone, int dedupCapacity, int maxDeviceTokens = DefaultMaxDeviceTokens)
     {
         Phone = phone;
+        MaxDeviceTokens = maxDeviceTokens;
         Dedup = new DedupWindow(dedupCapacity);
     }
 
     public string Phone { get; }
+
+    /// <summary>Tokens kept: the newest devices win, the oldest token stops working.</summary>
+    public int MaxDeviceTokens { get; }
 
     public bool Registered { get; private set; }
 
@@ -295,9 +299,9 @@ public sealed class UserState
         return snapshot;
     }
 
-    public static UserState FromSnapshot(string phone, int dedupCapacity, UserSnapshot snapshot)
+    public static UserState FromSnapshot(string phone, int dedupCapacity, UserSnapshot snapshot, int maxDeviceTokens = DefaultMaxDeviceTokens)
     {
-        var state = new UserState(phone, dedupCapacity)
+        var state = new UserState(phone, dedupCapacity, maxDeviceTokens)
         {
             Registered = snapshot.Registered,
             NextSeq = snapshot.NextSeq == 0 ? 1 : snapshot.NextSeq,

@@ -307,13 +307,13 @@ public sealed class UserStateTests
     [Fact]
     public void Only_the_newest_eight_device_tokens_are_kept()
     {
-        var hashes = Enumerable.Range(1, UserState.MaxDeviceTokens + 2).Select(i => Hash($"device-{i}")).ToList();
+        var hashes = Enumerable.Range(1, UserState.DefaultMaxDeviceTokens + 2).Select(i => Hash($"device-{i}")).ToList();
         for (var i = 0; i < hashes.Count; i++)
         {
             Apply(_state.DecideIssueToken(hashes[i], $"device {i + 1}", nowMs: i));
         }
 
-        Assert.Equal(UserState.MaxDeviceTokens, _state.Tokens.Count);
+        Assert.Equal(UserState.DefaultMaxDeviceTokens, _state.Tokens.Count);
         Assert.Equal("device 3", _state.Tokens[0].DeviceName);
         Assert.Equal("device 10", _state.Tokens[^1].DeviceName);
         Assert.False(_state.HasToken(hashes[0]));
