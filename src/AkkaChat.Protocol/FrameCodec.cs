@@ -5,53 +5,78 @@ using Google.Protobuf;
 namespace AkkaChat.Protocol;
 
 /// <summary>
-/// The one mapping between frame type codes and protobuf payload types, in both directions.
+/// The one mapping between frame type codes and protobuf payload types, in both directions: one
+/// table, one entry per frame type. Adding a frame type is one <see cref="Map{T}"/> line here (and
+/// its code in <see cref="FrameType"/>).
 /// </summary>
 public static class FrameCodec
 {
-    // Indexed by type code; null where the code is not assigned. A table, not a switch, so that
+    // Indexed by type code; null where the code is not assigned. An array, not a switch, so that
     // "is this code known" and "which parser" are one array load on the hot path.
-    private static readonly MessageParser?[] Parsers = BuildParsers();
+    private static readonly MessageParser?[] Parsers = new MessageParser?[256];
 
-    private static MessageParser?[] BuildParsers()
+    // Payload CLR type -> frame type, the reverse direction of the same table.
+    private static readonly Dictionary<Type, FrameType> Types = new();
+
+    private static readonly List<(FrameType Type, Type Payload, MessageParser Parser)> AllEntries = new();
+
+    static FrameCodec()
     {
-        var table = new MessageParser?[256];
-        table[(byte)FrameType.AuthRequestCode] = AuthRequestCode.Parser;
-        table[(byte)FrameType.AuthVerify] = AuthVerify.Parser;
-        table[(byte)FrameType.AuthLogin] = AuthLogin.Parser;
-        table[(byte)FrameType.Ping] = Ping.Parser;
-        table[(byte)FrameType.Send] = Send.Parser;
-        table[(byte)FrameType.Ack] = Ack.Parser;
-        table[(byte)FrameType.Read] = Read.Parser;
-        table[(byte)FrameType.Typing] = Typing.Parser;
-        table[(byte)FrameType.PresenceSubscribe] = PresenceSubscribe.Parser;
-        table[(byte)FrameType.ContactsSync] = ContactsSync.Parser;
-        table[(byte)FrameType.GroupCreate] = GroupCreate.Parser;
-        table[(byte)FrameType.GroupUpdate] = GroupUpdate.Parser;
-        table[(byte)FrameType.GroupGet] = GroupGet.Parser;
-        table[(byte)FrameType.StatusPost] = StatusPost.Parser;
-        table[(byte)FrameType.KeysUpload] = KeysUpload.Parser;
-        table[(byte)FrameType.KeysFetch] = KeysFetch.Parser;
-        table[(byte)FrameType.AuthCodeSent] = AuthCodeSent.Parser;
-        table[(byte)FrameType.AuthOk] = AuthOk.Parser;
-        table[(byte)FrameType.Pong] = Pong.Parser;
-        table[(byte)FrameType.Error] = Error.Parser;
-        table[(byte)FrameType.SendAck] = SendAck.Parser;
-        table[(byte)FrameType.Deliver] = Deliver.Parser;
-        table[(byte)FrameType.Receipt] = Receipt.Parser;
-        table[(byte)FrameType.TypingNotify] = TypingNotify.Parser;
-        table[(byte)FrameType.Presence] = Presence.Parser;
-        table[(byte)FrameType.ContactsResult] = ContactsResult.Parser;
-        table[(byte)FrameType.GroupInfo] = GroupInfo.Parser;
-        table[(byte)FrameType.StatusUpdate] = StatusUpdate.Parser;
-        table[(byte)FrameType.KeyBundle] = KeyBundle.Parser;
-        table[(byte)FrameType.KeysLow] = KeysLow.Parser;
-        return table;
+        // client to server
+        Map<AuthRequestCode>(FrameType.AuthRequestCode);
+        Map<AuthVerify>(FrameType.AuthVerify);
+        Map<AuthLogin>(FrameType.AuthLogin);
+        Map<Ping>(FrameType.Ping);
+        Map<Send>(FrameType.Send);
+        Map<Ack>(FrameType.Ack);
+        Map<Read>(FrameType.Read);
+        Map<Typing>(FrameType.Typing);
+        Map<PresenceSubscribe>(FrameType.PresenceSubscribe);
+        Map<ContactsSync>(FrameType.ContactsSync);
+        Map<GroupCreate>(FrameType.GroupCreate);
+        Map<GroupUpdate>(FrameType.GroupUpdate);
+        Map<GroupGet>(FrameType.GroupGet);
+        Map<StatusPost>(FrameType.StatusPost);
+        Map<KeysUpload>(FrameType.KeysUpload);
+        Map<KeysFetch>(FrameType.KeysFetch);
+
+        // server to client
+        Map<AuthCodeSent>(FrameType.AuthCodeSent);
+        Map<AuthOk>(FrameType.AuthOk);
+        Map<Pong>(FrameType.Pong);
+        Map<Error>(FrameType.Error);
+        Map<SendAck>(FrameType.SendAck);
+        Map<Deliver>(FrameType.Deliver);
+        Map<Receipt>(FrameType.Receipt);
+        Map<TypingNotify>(FrameType.TypingNotify);
+        Map<Presence>(FrameType.Presence);
+        Map<ContactsResult>(FrameType.ContactsResult);
+        Map<GroupInfo>(FrameType.GroupInfo);
+        Map<StatusUpdate>(FrameType.StatusUpdate);
+        Map<KeyBundle>(FrameType.KeyBundle);
+        Map<KeysLow>(FrameType.KeysLow);
+
+        KnownTypes = Types.Values.OrderBy(t => (byte)t).ToArray();
     }
 
+    private static void Map<T>(FrameType type)
+        where T : IMessage<T>, new()
+    {
+        if (Parsers[(byte)type] is not null || !Types.TryAdd(typeof(T), type))
+        {
+            throw new InvalidOperationException($"{type} or {typeof(T).Name} is mapped twice");
+        }
+
+        Parsers[(byte)type] = new T().Descriptor.Parser;
+        AllEntries.Add((type, typeof(T), Parsers[(byte)type]!));
+    }
+
+    /// <summary>The table itself: every frame type with its payload type and parser, in code order.</summary>
+    public static IReadOnlyList<(FrameType Type, Type Payload, MessageParser Parser)> Entries =>
+        AllEntries.OrderBy(e => (byte)e.Type).ToArray();
+
     /// <summary>All assigned frame types, in code order.</summary>
-    public static IReadOnlyList<FrameType> KnownTypes { get; } =
-        Enum.GetValues<FrameType>().OrderBy(t => (byte)t).ToArray();
+    public static IReadOnlyList<FrameType> KnownTypes { get; }
 
     public static bool IsKnown(byte typeCode) => Parsers[typeCode] is not null;
 
@@ -75,38 +100,18 @@ public static class FrameCodec
     }
 
     /// <summary>The frame type that carries <paramref name="message"/>.</summary>
-    public static FrameType TypeOf(IMessage message) => message switch
-    {
-        AuthRequestCode => FrameType.AuthRequestCode,
-        AuthVerify => FrameType.AuthVerify,
-        AuthLogin => FrameType.AuthLogin,
-        Ping => FrameType.Ping,
-        Send => FrameType.Send,
-        Ack => FrameType.Ack,
-        Read => FrameType.Read,
-        Typing => FrameType.Typing,
-        PresenceSubscribe => FrameType.PresenceSubscribe,
-        ContactsSync => FrameType.ContactsSync,
-        GroupCreate => FrameType.GroupCreate,
-        GroupUpdate => FrameType.GroupUpdate,
-        GroupGet => FrameType.GroupGet,
-        StatusPost => FrameType.StatusPost,
-        KeysUpload => FrameType.KeysUpload,
-        KeysFetch => FrameType.KeysFetch,
-        AuthCodeSent => FrameType.AuthCodeSent,
-        AuthOk => FrameType.AuthOk,
-        Pong => FrameType.Pong,
-        Error => FrameType.Error,
-        SendAck => FrameType.SendAck,
-        Deliver => FrameType.Deliver,
-        Receipt => FrameType.Receipt,
-        TypingNotify => FrameType.TypingNotify,
-        Presence => FrameType.Presence,
-        ContactsResult => FrameType.ContactsResult,
-        GroupInfo => FrameType.GroupInfo,
-        StatusUpdate => FrameType.StatusUpdate,
-        KeyBundle => FrameType.KeyBundle,
-        KeysLow => FrameType.KeysLow,
-        _ => throw new ArgumentException($"{message.GetType().Name} is not a frame payload", nameof(message)),
-    };
+    public static FrameType TypeOf(IMessage message) =>
+        TryGetType(message.GetType(), out var type)
+            ? type
+            : throw new ArgumentException($"{message.GetType().Name} is not a frame payload", nameof(message));
+
+    /// <summary>The frame type whose payload is <paramref name="messageType"/>, if it is one.</summary>
+    public static bool TryGetType(Type messageType, out FrameType type) => Types.TryGetValue(messageType, out type);
+
+    /// <summary>
+    /// True if <paramref name="message"/> is the payload of a server-to-client frame type: what a
+    /// server may write to a client.
+    /// </summary>
+    public static bool IsServerToClient(object message) =>
+        message is IMessage && Types.TryGetValue(message.GetType(), out var type) && !type.IsClientToServer();
 }

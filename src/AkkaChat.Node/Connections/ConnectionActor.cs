@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Modules;
 using AkkaChat.Node.Transport;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
@@ -17,27 +18,25 @@ namespace AkkaChat.Node.Connections;
 ///                                          |                                        |                    |
 ///                                          +--- anything else, AUTH_FAILED ---------+--- REPLACED, idle, protocol error --> Closing
 /// </code>
-/// It speaks the wire protocol with its <see cref="ConnectionStage"/> and forwards commands to the
-/// user actors through the shard region. It holds no durable state: when it dies, the socket closes
+/// It speaks the wire protocol with its <see cref="ConnectionStage"/>. Each client frame goes to the
+/// handler that <see cref="FrameRoutes"/> names for its type in the current phase (the feature
+/// modules declare them); whatever server-to-client message a module actor sends back is written.
+/// The connection itself owns only login, the session's attachment to its user actor, keep-alive
+/// timing and closing. It holds no durable state: when it dies, the socket closes
 /// and the client logs in again; everything queued for it waits in the user's journal.
 /// <para>An untyped actor with one switch per state, because there is one per socket: it allocates
 /// no handler tables per instance, and no stash until a frame must wait (bounded by the receive
 /// window).</para>
 /// </summary>
-public sealed class ConnectionActor : UntypedActor, IWithTimers
+public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
 {
-    /// <summary>How long AUTH_VERIFY / AUTH_LOGIN may wait for the user's actor.</summary>
-    private static readonly TimeSpan AuthTimeout = TimeSpan.FromSeconds(15);
-
-    /// <summary>How long a closing connection may take to flush before it is cut.</summary>
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>Longest wait between idle checks, so a hot-reloaded idle-timeout applies soon.</summary>
     private static readonly TimeSpan MaxIdleCheckInterval = TimeSpan.FromSeconds(10);
 
-    private readonly AkkaChatSettings _settings;
+    private readonly ConnectionSettings _settings;
     private readonly RuntimeSettingsSource _runtime;
     private readonly IActorRef _users;
+    private readonly FrameRoutes _routes;
     private readonly string _remote;
 
     private State _state = State.WaitingForStage;
@@ -48,12 +47,14 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     private long _lastReceivedMs = Environment.TickCount64;
     private TokenBucket _sendBudget;
     private List<object>? _held; // messages that wait for the next state, in arrival order
+    private bool _awaiting; // a handler waits for a task: client frames are held until it completes
 
-    public ConnectionActor(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, string remote)
+    public ConnectionActor(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
     {
         _settings = settings;
         _runtime = runtime;
         _users = users;
+        _routes = routes;
         _remote = remote;
     }
 
@@ -68,8 +69,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, string remote) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(settings, runtime, users, remote));
+    public static Props Props(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(settings, runtime, users, routes, remote));
 
     private string Id => Self.Path.Name;
 
@@ -117,8 +118,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
+            case ConnectionStage.FrameReceived when _awaiting:
+                Hold(message); // bounded by the receive window
+                break;
             case ConnectionStage.FrameReceived received:
-                HandleFrame(received.Frame, authenticated: false);
+                HandleFrameBeforeLogin(received.Frame);
                 break;
             case AuthCodeSent sent:
                 Write(sent);
@@ -141,7 +145,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 _loggedInAtMs = ok.ServerTimeMs;
                 WatchUser(Sender);
                 Write(ok);
-                Log.Info("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
+                Log.Debug("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
                 Become(State.Active);
                 break;
             case ProtocolError error:
@@ -164,15 +168,18 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case ConnectionStage.FrameReceived received:
-                HandleFrame(received.Frame, authenticated: true);
+            case ConnectionStage.FrameReceived when _awaiting:
+                Hold(message); // bounded by the receive window
                 break;
-            case Deliver or Receipt or SendAck:
-                Management.MessageTrace.Get(Context.System).RecordWritten((IMessage)message, Self);
-                Write((IMessage)message);
+            case ConnectionStage.FrameReceived received:
+                Dispatch(received.Frame, ConnectionPhase.LoggedIn);
                 break;
             case ProtocolError error:
                 WriteError(error);
+                break;
+            case IMessage reply when FrameCodec.IsServerToClient(reply):
+                Management.MessageTrace.Get(Context.System).RecordWritten(reply, Self);
+                Write(reply); // whatever a module actor answers: SEND_ACK, DELIVER, RECEIPT, ...
                 break;
             case SessionReplaced:
                 Fail(ErrorCode.Replaced, "logged in elsewhere");
@@ -210,15 +217,18 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
                 Fail(violation.Error.Code, violation.Error.Message);
                 break;
             case ConnectionStage.Disconnected disconnected:
-                Log.Info("Connection {0} ({1}) {2}", Id, _phone ?? "not logged in", disconnected.Reason);
+                Log.Debug("Connection {0} ({1}) {2}", Id, _phone ?? "not logged in", disconnected.Reason);
                 Context.Stop(Self);
                 break;
             case IdleCheck:
                 CheckIdle();
                 break;
+            case Awaited awaited:
+                ContinueAfterWait(awaited);
+                break;
             case NodeShuttingDown:
                 _stage.Tell(ConnectionStage.Close.Instance);
-                Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, CloseTimeout);
+                Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
                 Become(State.Closing);
                 break;
             case Terminated:
@@ -255,7 +265,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     /// </summary>
     private void Resume(string why)
     {
-        Log.Info("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
+        Log.Debug("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
         _users.Tell(new ResumeSession { Phone = _phone, LoggedInAtMs = _loggedInAtMs });
     }
 
@@ -272,7 +282,26 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
 
     // ---- frames from the client ----
 
-    private void HandleFrame(Frame frame, bool authenticated)
+    /// <summary>
+    /// A frame before login: served by the module that routes its type for
+    /// <see cref="ConnectionPhase.BeforeLogin"/>; a type the protocol does not allow before login
+    /// closes the connection as UNAUTHENTICATED.
+    /// </summary>
+    private void HandleFrameBeforeLogin(Frame frame)
+    {
+        if (frame.Message is not null && frame.Type.IsClientToServer() && !frame.Type.IsAllowedBeforeAuth())
+        {
+            _lastReceivedMs = Environment.TickCount64;
+            Fail(ErrorCode.Unauthenticated, $"{frame.Type} before login");
+            _stage.Tell(ConnectionStage.FrameHandled.Instance);
+            return;
+        }
+
+        Dispatch(frame, ConnectionPhase.BeforeLogin);
+    }
+
+    /// <summary>Runs the handler the routing table names for the frame's type in <paramref name="phase"/>.</summary>
+    private void Dispatch(Frame frame, ConnectionPhase phase)
     {
         _lastReceivedMs = Environment.TickCount64;
         try
@@ -280,54 +309,20 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
             if (frame.Message is null || !frame.Type.IsClientToServer())
             {
                 WriteError(ProtocolError.Of(ErrorCode.UnknownType, $"unknown frame type 0x{(byte)frame.Type:X2}"));
-                return;
             }
-
-            if (!authenticated && !frame.Type.IsAllowedBeforeAuth())
+            else if (_routes.Find(frame.Type, phase) is { } handler)
             {
-                Fail(ErrorCode.Unauthenticated, $"{frame.Type} before login");
-                return;
+                handler(frame.Message, this);
             }
-
-            switch (frame.Message)
+            else
             {
-                case Ping ping:
-                    Write(new Pong { Nonce = ping.Nonce, ServerTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
-                    break;
-                case AuthRequestCode request when !authenticated:
-                    _users.Tell(new RequestCode { Phone = PhoneNumber.Parse(request.Phone).Value });
-                    break;
-                case AuthVerify verify when !authenticated:
-                    BeginAuth(verify.Phone, new VerifyCode { Phone = PhoneNumber.Parse(verify.Phone).Value, Code = verify.Code, DeviceName = verify.DeviceName });
-                    break;
-                case AuthLogin login when !authenticated:
-                    BeginAuth(login.Phone, new Login { Phone = PhoneNumber.Parse(login.Phone).Value, Token = login.Token });
-                    break;
-                case AuthRequestCode or AuthVerify or AuthLogin:
-                    WriteError(ProtocolError.Of(ErrorCode.BadRequest, "already logged in"));
-                    break;
-                case Send send:
-                    HandleSend(send);
-                    break;
-                case Ack ack:
-                    if (ack.UpToSeq > 0)
-                    {
-                        _users.Tell(new AcknowledgeItems { Phone = _phone, UpToSeq = ack.UpToSeq });
-                    }
-
-                    break;
-                case Read read:
-                    _users.Tell(new MarkRead { Phone = _phone, From = PhoneNumber.Parse(read.From).Value, ServerMsgIds = { read.ServerMsgIds } });
-                    break;
-                default:
-                    WriteError(ProtocolError.Of(ErrorCode.UnknownType, $"{frame.Type} is not served by this node"));
-                    break;
+                WriteError(ProtocolError.Of(ErrorCode.UnknownType, $"{frame.Type} is not served by this node"));
             }
         }
         catch (ProtocolException e)
         {
             // Bad field values (a phone number, an address) are answered and the connection stays.
-            WriteError(ProtocolError.Of(e.Code, e.Message, (frame.Message as Send)?.ClientMsgId ?? string.Empty));
+            WriteError(ProtocolError.Of(e.Code, e.Message));
         }
         finally
         {
@@ -335,51 +330,76 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         }
     }
 
-    private void BeginAuth(string phone, IMessage command)
+    // ---- what frame handlers see (IConnection) ----
+
+    IActorRef IConnection.Self => Self;
+
+    string? IConnection.Phone => _phone;
+
+    RuntimeSettings IConnection.Runtime => _runtime.Current;
+
+    void IConnection.Write(IMessage message) => Write(message);
+
+    void IConnection.Reply(ProtocolError error) => WriteError(error);
+
+    bool IConnection.TryTakeSendBudget()
     {
+        var runtime = _runtime.Current;
+        return _sendBudget.TryTake(Environment.TickCount64, runtime.SendPerSecond, runtime.SendBurst);
+    }
+
+    void IConnection.BeginLogin(string phone, IActorRef target, object command)
+    {
+        if (_state != State.AwaitingAuth)
+        {
+            throw new InvalidOperationException($"a login can begin only before login, not in {_state}");
+        }
+
         _phone = phone;
-        Timers.StartSingleTimer(AuthTimedOut.Instance, AuthTimedOut.Instance, AuthTimeout);
-        _users.Tell(command);
+        Timers.StartSingleTimer(AuthTimedOut.Instance, AuthTimedOut.Instance, _settings.AuthTimeout);
+        target.Tell(command, Self);
         Become(State.Authenticating);
     }
 
-    private void HandleSend(Send send)
+    void IConnection.Await<T>(Task<T> task, Action<T> onResult, Action<Exception> onFailure)
     {
-        if (send.ClientMsgId.Length == 0 || send.ClientMsgId.Length > _settings.MaxClientMsgIdLength)
+        if (_awaiting)
         {
-            WriteError(ProtocolError.Of(ErrorCode.BadRequest, $"client_msg_id must be 1 to {_settings.MaxClientMsgIdLength} characters", send.ClientMsgId));
-            return;
+            throw new InvalidOperationException("a connection waits for one task at a time");
         }
 
-        var to = ChatAddress.Parse(send.To);
-        if (to.IsGroup)
+        _awaiting = true;
+        task.ContinueWith(
+            static (t, state) =>
+            {
+                var (onResult, onFailure) = ((Action<T>, Action<Exception>))state!;
+                return t.IsCompletedSuccessfully
+                    ? new Awaited(() => onResult(t.Result))
+                    : new Awaited(() => onFailure(t.Exception?.GetBaseException() ?? new TaskCanceledException()));
+            },
+            (onResult, onFailure),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default).PipeTo(Self);
+    }
+
+    /// <summary>A task a handler waited for completed: run its continuation, then the frames held meanwhile.</summary>
+    private void ContinueAfterWait(Awaited awaited)
+    {
+        _awaiting = false;
+        try
         {
-            WriteError(ProtocolError.Of(ErrorCode.NotFound, $"group {to.GroupId} does not exist", send.ClientMsgId));
-            return;
+            awaited.Continuation();
+        }
+        catch (ProtocolException e)
+        {
+            WriteError(ProtocolError.Of(e.Code, e.Message));
         }
 
-        if (send.Body.Length > _settings.MaxBodyBytes)
+        if (_state is State.AwaitingAuth or State.Active)
         {
-            WriteError(ProtocolError.Of(ErrorCode.TooLarge, $"body is {send.Body.Length} bytes; at most {_settings.MaxBodyBytes}", send.ClientMsgId));
-            return;
+            Become(_state);
         }
-
-        var runtime = _runtime.Current;
-        if (!_sendBudget.TryTake(Environment.TickCount64, runtime.SendPerSecond, runtime.SendBurst))
-        {
-            WriteError(ProtocolError.Of(ErrorCode.RateLimited, $"over {runtime.SendPerSecond}/s", send.ClientMsgId));
-            return;
-        }
-
-        _users.Tell(new SubmitMessage
-        {
-            Phone = to.Value,
-            From = _phone,
-            ClientMsgId = send.ClientMsgId,
-            Kind = send.Kind,
-            Body = send.Body,
-            MediaId = send.MediaId,
-        });
     }
 
     // ---- writing ----
@@ -390,7 +410,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>Writes an ERROR; the codes after which the protocol closes the connection also close it.</summary>
     private void WriteError(ProtocolError error)
     {
-        if (ClosesConnection(error.ErrorCode))
+        if (ProtocolRules.ClosesConnection(error.ErrorCode))
         {
             Fail(error.ErrorCode, error.Message);
             return;
@@ -400,16 +420,13 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
         Write(error);
     }
 
-    private static bool ClosesConnection(ErrorCode code) => code is ErrorCode.UnsupportedVersion or ErrorCode.Malformed
-        or ErrorCode.Unauthenticated or ErrorCode.AuthFailed or ErrorCode.Replaced or ErrorCode.IdleTimeout or ErrorCode.Overloaded;
-
     /// <summary>Sends ERROR{code}, then closes the socket cleanly once it is written.</summary>
     private void Fail(ErrorCode code, string message)
     {
-        Log.Info("Connection {0} ({1}) closing: {2} {3}", Id, _phone ?? "not logged in", code, message);
+        Log.Debug("Connection {0} ({1}) closing: {2} {3}", Id, _phone ?? "not logged in", code, message);
         Write(ProtocolError.Of(code, message));
         _stage.Tell(ConnectionStage.Close.Instance);
-        Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, CloseTimeout);
+        Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
         Become(State.Closing);
     }
 
@@ -453,4 +470,6 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers
     {
         public static readonly CloseTimedOut Instance = new();
     }
+
+    private sealed record Awaited(Action Continuation);
 }

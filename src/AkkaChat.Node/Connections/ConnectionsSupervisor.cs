@@ -6,6 +6,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Diagnostics;
+using AkkaChat.Node.Modules;
 using AkkaChat.Node.Transport;
 using AkkaChat.Protocol;
 using Error = AkkaChat.Protocol.Messages.Error;
@@ -24,6 +25,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
     private readonly AkkaChatSettings _settings;
     private readonly RuntimeSettingsSource _runtime;
     private readonly IActorRef _users;
+    private readonly FrameRoutes _routes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IMaterializer _materializer;
     /// <summary>Connection actors are named c-1, c-2, ...; the stream supervisor is a child too.</summary>
@@ -33,8 +35,9 @@ public sealed class ConnectionsSupervisor : ReceiveActor
     private int _open;
     private IActorRef? _closeAllRequester;
 
-    public ConnectionsSupervisor(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users)
+    public ConnectionsSupervisor(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes)
     {
+        _routes = routes;
         _settings = settings;
         _runtime = runtime;
         _users = users;
@@ -65,8 +68,8 @@ public sealed class ConnectionsSupervisor : ReceiveActor
         });
     }
 
-    public static Props Props(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users) =>
-        Akka.Actor.Props.Create(() => new ConnectionsSupervisor(settings, runtime, users));
+    public static Props Props(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes) =>
+        Akka.Actor.Props.Create(() => new ConnectionsSupervisor(settings, runtime, users, routes));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(Decider.From(_ => Directive.Stop));
@@ -90,7 +93,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
         }
 
         var connection = Context.ActorOf(
-            ConnectionActor.Props(_settings, _runtime, _users, incoming.RemoteAddress.ToString() ?? "?"),
+            ConnectionActor.Props(_settings.Connection, _runtime, _users, _routes, incoming.RemoteAddress.ToString() ?? "?"),
             ConnectionNamePrefix + ++_nextId);
         Context.Watch(connection);
         _open++;

@@ -6,6 +6,11 @@ using Akka.Configuration;
 using Akka.Hosting;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Inbox;
+using AkkaChat.Node.Modules;
+using AkkaChat.Node.Registration;
+using AkkaChat.Node.Sessions;
+using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Users;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +33,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
         services.AddSingleton<ListenerWatch>();
+        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox();
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
@@ -38,13 +44,25 @@ public static class AkkaChatHostingExtensions
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            foreach (var module in provider.GetServices<INodeModule>())
+            {
+                module.ConfigureAkka(akka);
+            }
+
             akka.WithActors((system, registry) =>
             {
                 provider.GetRequiredService<ListenerWatch>().Watch(system); // before the listener exists
                 JoinCluster(system);
-                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<TimeProvider>());
-                registry.Register<UserActor>(users);
-                var node = system.ActorOf(NodeSupervisor.Props(settings, provider.GetRequiredService<RuntimeSettingsSource>(), users, configFile), "node");
+                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<TimeProvider>());
+                registry.Register<UserShard>(users);
+                var modules = provider.GetServices<INodeModule>().ToArray();
+                foreach (var module in modules)
+                {
+                    module.StartActors(system, registry);
+                }
+
+                var routes = FrameRoutes.Build(modules, registry);
+                var node = system.ActorOf(NodeSupervisor.Props(settings, provider.GetRequiredService<RuntimeSettingsSource>(), users, routes, configFile), "node");
                 registry.Register<NodeSupervisor>(node);
                 AddShutdownTasks(system, node);
             });
@@ -61,12 +79,12 @@ public static class AkkaChatHostingExtensions
         }
     }
 
-    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, TimeProvider clock)
+    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, IUserDirectory directory, TimeProvider clock)
     {
         IActorRef users = ActorRefs.Nobody;
         users = ClusterSharding.Get(system).Start(
             UserShard.TypeName,
-            phone => UserActor.Props(phone, settings, users, sms, clock),
+            phone => UserActor.Props(phone, settings, users, sms, directory, clock),
             ClusterShardingSettings.Create(system),
             new UserShard());
         return users;

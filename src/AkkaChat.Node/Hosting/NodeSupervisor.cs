@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Connections;
+using AkkaChat.Node.Modules;
 using AkkaChat.Node.Transport;
 
 namespace AkkaChat.Node.Hosting;
@@ -25,15 +26,17 @@ public sealed class NodeSupervisor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _connections;
     private readonly IActorRef _listener;
+    private readonly AkkaChatSettings _settings;
 
-    public NodeSupervisor(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, ConfigFile? configFile)
+    public NodeSupervisor(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, ConfigFile? configFile)
     {
+        _settings = settings;
         if (configFile is not null && settings.ConfigReloadInterval > TimeSpan.Zero)
         {
             Context.ActorOf(ConfigReloader.Props(configFile.Path, configFile.Overrides, runtime, settings.ConfigReloadInterval), "config-reload");
         }
 
-        _connections = Context.ActorOf(ConnectionsSupervisor.Props(settings, runtime, users), "connections");
+        _connections = Context.ActorOf(ConnectionsSupervisor.Props(settings, runtime, users, routes), "connections");
         _listener = Context.ActorOf(TcpListener.Props(settings, _connections), "listener");
         Context.Watch(_listener);
 
@@ -50,11 +53,11 @@ public sealed class NodeSupervisor : ReceiveActor
         });
     }
 
-    public static Props Props(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, ConfigFile? configFile) =>
-        Akka.Actor.Props.Create(() => new NodeSupervisor(settings, runtime, users, configFile));
+    public static Props Props(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, ConfigFile? configFile) =>
+        Akka.Actor.Props.Create(() => new NodeSupervisor(settings, runtime, users, routes, configFile));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(10, TimeSpan.FromMinutes(1), Decider.From(e =>
+        new OneForOneStrategy(_settings.SupervisorMaxRestarts, _settings.SupervisorRestartWindow, Decider.From(e =>
             e is BindFailedException or ActorInitializationException { InnerException: BindFailedException } ? Directive.Stop : Directive.Restart));
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Serialization;
 using AkkaChat.Node.Contracts;
+using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Google.Protobuf;
 
@@ -34,13 +35,14 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("ss", ResumeSession.Parser);
         Register("sd", SessionResumed.Parser);
         Register("si", SessionInterrupted.Parser);
-        // wire payloads a user actor sends to a (possibly remote) connection
-        Register("w81", AuthCodeSent.Parser);
-        Register("w82", AuthOk.Parser);
-        Register("w8f", Error.Parser);
-        Register("w90", SendAck.Parser);
-        Register("w91", Deliver.Parser);
-        Register("w92", Receipt.Parser);
+        Register("cd", ConfirmDirectoryEntry.Parser);
+        // wire payloads a module actor sends to a (possibly remote) connection: every
+        // server-to-client type of the codec table, manifest "w" + its type code in hex (w91 = DELIVER)
+        foreach (var (type, payload, parser) in AkkaChat.Protocol.FrameCodec.Entries.Where(e => !e.Type.IsClientToServer()))
+        {
+            Register(payload, $"w{(byte)type:x2}", parser);
+        }
+
         // journal events and snapshots
         Register("e-ur", UserRegistered.Parser);
         Register("e-dt", DeviceTokenIssued.Parser);
@@ -63,9 +65,11 @@ public sealed class ChatSerializer : SerializerWithStringManifest
     public static IReadOnlyDictionary<Type, string> KnownManifests => Manifests;
 
     private static void Register<T>(string manifest, MessageParser<T> parser)
-        where T : IMessage<T>
+        where T : IMessage<T> => Register(typeof(T), manifest, parser);
+
+    private static void Register(Type type, string manifest, MessageParser parser)
     {
-        Manifests.Add(typeof(T), manifest);
+        Manifests.Add(type, manifest);
         Parsers.Add(manifest, parser);
     }
 

@@ -5,6 +5,7 @@ using Akka.Persistence;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Diagnostics;
+using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Contracts;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
@@ -31,6 +32,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     private readonly AkkaChatSettings _settings;
     private readonly IActorRef _users;
     private readonly ISmsSender _sms;
+    private readonly IUserDirectory _directory;
     private readonly TimeProvider _clock;
 
     private UserState _state;
@@ -45,19 +47,24 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     // Highest seq whose item is in the journal: only durable items are pushed.
     private ulong _durableUpTo;
     private int _pendingWrites;
+    // What to do when an event in flight is not stored, by event (reference): answer its sender.
+    private Dictionary<object, Action>? _onWriteFailed;
     // Outbox ids whose receipts the senders' queues confirmed, waiting to be journaled together.
     private HashSet<ulong>? _confirmed;
     private int _eventsSinceSnapshot;
     private bool _passivating;
+    // The journal holds the registration (not only the state, which applies events before they are durable).
+    private bool _registrationDurable;
 
-    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, TimeProvider clock)
+    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock)
     {
+        _directory = directory;
         _phone = phone;
         _settings = settings;
         _users = users;
         _sms = sms;
         _clock = clock;
-        _state = new UserState(phone, settings.DedupWindow);
+        _state = new UserState(phone, settings.DedupWindow, settings.MaxDeviceTokens);
     }
 
     // An untyped persistent actor, because there is one per user: no per-instance handler tables.
@@ -66,7 +73,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case SnapshotOffer offer:
-                _state = UserState.FromSnapshot(_phone, _settings.DedupWindow, (UserSnapshot)offer.Snapshot);
+                _state = UserState.FromSnapshot(_phone, _settings.DedupWindow, (UserSnapshot)offer.Snapshot, _settings.MaxDeviceTokens);
                 break;
             case RecoveryCompleted:
                 OnRecovered();
@@ -93,6 +100,9 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
                 break;
             case ResumeSession resume:
                 HandleResume(resume);
+                break;
+            case ConfirmDirectoryEntry:
+                HandleConfirmDirectoryEntry();
                 break;
             case SubmitMessage submit:
                 HandleSubmit(submit);
@@ -148,13 +158,14 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, clock));
+    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, directory, clock));
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private void OnRecovered()
     {
+        _registrationDurable = _state.Registered;
         _durableUpTo = _state.NextSeq - 1;
         if (_state.DecideExpire(NowMs, (long)_settings.RetentionMaxAge.TotalMilliseconds) is { } expired)
         {
@@ -187,27 +198,91 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         var connection = Sender;
         if (_code is null || !_code.TryVerify(verify.Code, _clock.GetUtcNow()))
         {
-            Log.Info("User {0}: wrong or expired registration code", _phone);
+            Log.Debug("User {0}: wrong or expired registration code", _phone);
             connection.Tell(Error.Of(ErrorCode.AuthFailed, "wrong or expired code"));
             return;
         }
 
         _code = null;
         var token = DeviceTokens.NewToken();
-        var issued = _state.DecideIssueToken(DeviceTokens.Hash(token), verify.DeviceName, NowMs);
-        if (!_state.Registered)
-        {
-            PersistEvent(new UserRegistered { AtMs = NowMs }, _ => Log.Info("User {0}: registered", _phone));
-        }
+        var hash = DeviceTokens.Hash(token);
+        var issued = _state.DecideIssueToken(hash, verify.DeviceName, NowMs);
+        var firstRegistration = !_state.Registered;
+        var tokens = _state.Tokens.Select(t => t.TokenHash.ToByteArray()).Append(hash).TakeLast(_settings.MaxDeviceTokens).ToArray();
+        var entry = new DirectoryEntry(_phone, NowMs, tokens, Confirmed: _registrationDurable);
 
-        PersistEvent(issued, _ => AttachSession(connection, ByteString.CopyFrom(token)));
+        // The directory first, then the journal: the directory is a superset of the journals, so it
+        // never denies a registration or token the journal holds (docs/node.md, "User directory").
+        // RunTask holds this user's next commands until the row is written.
+        RunTask(async () =>
+        {
+            try
+            {
+                await _directory.WriteAsync(entry);
+            }
+            catch (Exception e)
+            {
+                Log.Warning(e, "User {0}: the user directory could not be written; registration refused", _phone);
+                connection.Tell(Error.Of(ErrorCode.Internal, "registration could not be stored; try again"));
+                return;
+            }
+
+            if (firstRegistration)
+            {
+                PersistEvent(new UserRegistered { AtMs = NowMs }, _ =>
+                {
+                    _registrationDurable = true;
+                    Log.Info("User {0}: registered", _phone);
+                    ConfirmInDirectory();
+                });
+            }
+
+            PersistEvent(issued, _ => AttachSession(connection, ByteString.CopyFrom(token)));
+        });
+    }
+
+    /// <summary>Marks this user's directory entry confirmed; a failure leaves it unconfirmed, which readers resolve with this actor.</summary>
+    private void ConfirmInDirectory()
+    {
+        var phone = _phone;
+        var log = Log;
+        _directory.ConfirmAsync(phone).ContinueWith(
+            t => log.Warning(t.Exception, "User {0}: confirming the user directory entry failed; it is confirmed when next read", phone),
+            TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    /// <summary>
+    /// A node found this user's directory entry unconfirmed: confirm it if the journal holds the
+    /// registration, else remove it (it was written before a registration that never reached the journal).
+    /// </summary>
+    private void HandleConfirmDirectoryEntry()
+    {
+        if (_registrationDurable)
+        {
+            ConfirmInDirectory();
+        }
+        else if (!_state.Registered)
+        {
+            RunTask(async () =>
+            {
+                try
+                {
+                    await _directory.RemoveAsync(_phone);
+                    Log.Info("User {0}: removed from the user directory; its registration never reached the journal", _phone);
+                }
+                catch (Exception e)
+                {
+                    Log.Warning(e, "User {0}: removing a stale user directory entry failed", _phone);
+                }
+            });
+        }
     }
 
     private void HandleLogin(Login login)
     {
         if (!_state.Registered || !_state.HasToken(DeviceTokens.Hash(login.Token.Span)))
         {
-            Log.Info("User {0}: login with an unknown token refused", _phone);
+            Log.Debug("User {0}: login with an unknown token refused", _phone);
             Sender.Tell(Error.Of(ErrorCode.AuthFailed, "unknown phone or token"));
             return;
         }
@@ -219,7 +294,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     {
         if (_session is not null && !_session.Equals(connection))
         {
-            Log.Info("User {0}: new login replaces session {1}", _phone, _session.Path.Name);
+            Log.Debug("User {0}: new login replaces session {1}", _phone, _session.Path.Name);
             Context.Unwatch(_session);
             _session.Tell(new SessionReplaced { Phone = _phone });
         }
@@ -259,7 +334,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         Context.Watch(Sender);
         _deliveredUpTo = _state.RemovedUpTo;
         Sender.Tell(new SessionResumed { Phone = _phone });
-        Log.Info("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
+        Log.Debug("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
         Push();
     }
 
@@ -309,7 +384,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
             Log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
             Push();
-        });
+        }, onFailed: () => replyTo.Tell(Error.Of(ErrorCode.Internal, "the message was not stored; send it again", submit.ClientMsgId)));
     }
 
     private void HandleStoreReceipt(StoreReceipt store)
@@ -336,45 +411,47 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         // that is no longer the session: its connection may have closed right after the ACK, and
         // the Terminated of a closed connection overtakes its last messages. Never beyond what
         // this incarnation has pushed to some session of the user.
-        if (_state.DecideAcknowledge(ack.UpToSeq, _pushedUpTo, NowMs) is not { } acked)
+        if (_state.DecideAcknowledge(ack.UpToSeq, _pushedUpTo, NowMs, out var owed) is not { } acked)
         {
             return;
         }
 
-        var firstNewOutboxId = _state.NextOutboxId;
-        var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
         var removed = (long)(acked.UpToSeq - _state.RemovedUpTo);
         PersistEvent(acked, _ =>
         {
             NodeMetrics.ItemsAcknowledged.Add(removed);
-            SendOutbox(firstNewOutboxId, lastNewOutboxId);
+            SendReceiptsOwed(owed);
             Push();
         });
-        lastNewOutboxId = _state.NextOutboxId - 1;
     }
 
     private void HandleRead(MarkRead read)
     {
-        if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs) is not { } marked)
+        if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs, out var owed) is not { } marked)
         {
             return;
         }
 
-        var firstNewOutboxId = _state.NextOutboxId;
-        var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
-        PersistEvent(marked, _ => SendOutbox(firstNewOutboxId, lastNewOutboxId));
-        lastNewOutboxId = _state.NextOutboxId - 1;
+        PersistEvent(marked, _ => SendReceiptsOwed(owed));
+    }
+
+    private void SendReceiptsOwed(OutboxRange owed)
+    {
+        if (!owed.IsEmpty)
+        {
+            SendOutbox(owed.First, owed.Last);
+        }
     }
 
     /// <summary>
     /// A sender's queue stored one of this user's receipts. Confirmations are journaled in batches
-    /// (at most <see cref="MaxConfirmationBatch"/>, after akkachat.delivery.receipt-confirmation-delay):
+    /// (at most akkachat.delivery.max-confirmation-batch, after akkachat.delivery.receipt-confirmation-delay):
     /// one event instead of one per receipt. Until then the receipt is not resent.
     /// </summary>
     private void HandleReceiptStored(ReceiptStored stored)
     {
         (_confirmed ??= new HashSet<ulong>()).Add(stored.OutboxId);
-        if (_settings.ReceiptConfirmationDelay == TimeSpan.Zero || _confirmed.Count >= MaxConfirmationBatch)
+        if (_settings.ReceiptConfirmationDelay == TimeSpan.Zero || _confirmed.Count >= _settings.MaxConfirmationBatch)
         {
             JournalConfirmations();
         }
@@ -383,8 +460,6 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
             Timers.StartSingleTimer(FlushConfirmations.Instance, FlushConfirmations.Instance, _settings.ReceiptConfirmationDelay);
         }
     }
-
-    private const int MaxConfirmationBatch = 256;
 
     private void JournalConfirmations()
     {
@@ -445,11 +520,9 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
 
         if (_state.Outbox.Count > 0)
         {
-            Timers.StartSingleTimer(ResendOutbox.Instance, ResendOutbox.Instance, OutboxResendInterval);
+            Timers.StartSingleTimer(ResendOutbox.Instance, ResendOutbox.Instance, _settings.OutboxResendInterval);
         }
     }
-
-    private static readonly TimeSpan OutboxResendInterval = TimeSpan.FromSeconds(5);
 
     // ---- journal, snapshots, passivation ----
 
@@ -457,25 +530,63 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     /// Applies <paramref name="event"/> now and journals it; <paramref name="then"/> runs once it is
     /// durable (callbacks run in the order the events were decided).
     /// </summary>
-    private void PersistEvent<TEvent>(TEvent @event, Action<TEvent> then)
+    private void PersistEvent<TEvent>(TEvent @event, Action<TEvent> then, Action? onFailed = null)
         where TEvent : class, IMessage
     {
+        if (onFailed is not null)
+        {
+            (_onWriteFailed ??= new Dictionary<object, Action>(ReferenceEqualityComparer.Instance)).Add(@event, onFailed);
+        }
+
         _state.Apply(@event);
         _pendingWrites++;
         _eventsSinceSnapshot++;
         PersistAsync(@event, e =>
         {
+            _onWriteFailed?.Remove(e);
             _pendingWrites--;
             then(e);
             MaybeSnapshot();
         });
     }
 
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        NotifyWriteFailed(@event);
+        base.OnPersistFailure(cause, @event, sequenceNr); // stops this actor; the next command recovers it from the journal
+    }
+
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
+        NotifyWriteFailed(@event);
         base.OnPersistRejected(cause, @event, sequenceNr);
         // The state already holds the rejected event: start over from the journal.
         throw new InvalidOperationException($"the journal rejected event {sequenceNr} of {PersistenceId}; recovering", cause);
+    }
+
+    /// <summary>Tells whoever waits for <paramref name="event"/> that it was not stored (a SEND's sender: an ERROR, never a SEND_ACK).</summary>
+    private void NotifyWriteFailed(object @event)
+    {
+        if (_onWriteFailed is not null && _onWriteFailed.Remove(@event, out var onFailed))
+        {
+            onFailed();
+        }
+    }
+
+    protected override void PostStop()
+    {
+        // Writes still in flight when a failed write stops the actor are lost with it: say so.
+        if (_onWriteFailed is { Count: > 0 } pending)
+        {
+            foreach (var onFailed in pending.Values)
+            {
+                onFailed();
+            }
+
+            pending.Clear();
+        }
+
+        base.PostStop();
     }
 
     private void MaybeSnapshot()

@@ -2,7 +2,15 @@ using Akka.Actor;
 using Akka.TestKit;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Connections;
+using Akka.Hosting;
+using AkkaChat.Node.Auth;
 using AkkaChat.Node.Contracts;
+using AkkaChat.Node.UserDirectory;
+using AkkaChat.Node.Inbox;
+using AkkaChat.Node.Modules;
+using AkkaChat.Node.Registration;
+using AkkaChat.Node.Sessions;
+using AkkaChat.Node.Users;
 using AkkaChat.Node.Tests.Support;
 using AkkaChat.Node.Transport;
 using AkkaChat.Protocol;
@@ -341,7 +349,8 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     public void Frames_that_arrive_before_the_stage_is_attached_are_handled_once_it_is()
     {
         var stage = CreateTestProbe("stage");
-        var connection = Sys.ActorOf(ConnectionActor.Props(Settings, new RuntimeSettingsSource(Settings.Runtime), CreateTestProbe().Ref, "test"));
+        var users = CreateTestProbe().Ref;
+        var connection = Sys.ActorOf(ConnectionActor.Props(Settings.Connection, new RuntimeSettingsSource(Settings.Runtime), users, Routes(users, Settings), "test"));
 
         connection.Tell(Received(new Ping { Nonce = 3 }));
         connection.Tell(new ConnectionStage.Attached(stage.Ref));
@@ -350,28 +359,157 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         ExpectHandled(stage);
     }
 
+    [Fact]
+    public void Any_server_to_client_message_a_module_actor_sends_a_logged_in_connection_is_written()
+    {
+        var (connection, stage, _) = OpenLoggedIn();
+
+        connection.Tell(new TypingNotify { From = Alice });
+
+        Assert.Equal(Alice, ExpectFrame<TypingNotify>(stage).From);
+    }
+
+    [Fact]
+    public void A_client_to_server_message_sent_to_a_logged_in_connection_is_not_written()
+    {
+        var (connection, stage, _) = OpenLoggedIn();
+
+        connection.Tell(new Send { ClientMsgId = "c-1", To = Alice });
+        connection.Tell(new TypingNotify { From = Alice });
+
+        Assert.Equal(Alice, ExpectFrame<TypingNotify>(stage).From); // the SEND was not written before it
+    }
+
+    // ---- the user directory ----
+
+    [Fact]
+    public void A_send_to_a_number_the_directory_does_not_know_is_not_found_without_waking_its_user_actor()
+    {
+        var (connection, stage, users) = OpenLoggedIn();
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Body = ByteString.CopyFromUtf8("hi") }));
+
+        ExpectHandled(stage);
+        var error = ExpectFrame<Error>(stage);
+        Assert.Equal((ErrorCode.NotFound, "c-9"), (error.ErrorCode, error.Ref));
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_send_to_a_number_found_in_the_table_but_not_the_cache_reaches_its_user_actor()
+    {
+        var directory = KnownUsers();
+        directory.Add(new DirectoryEntry("+14155550199", 1, [DeviceTokens.Hash(new byte[] { 2 })]), cached: false);
+        var (connection, _, users) = OpenLoggedIn(directory: directory);
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Body = ByteString.CopyFromUtf8("hi") }));
+
+        Assert.Equal("+14155550199", users.ExpectMsg<SubmitMessage>().Phone);
+        Assert.Equal(1, directory.Lookups);
+    }
+
+    [Fact]
+    public void An_unconfirmed_directory_entry_is_handed_to_its_user_actor_to_confirm()
+    {
+        var directory = KnownUsers();
+        directory.Add(new DirectoryEntry("+14155550199", 1, [DeviceTokens.Hash(new byte[] { 2 })], Confirmed: false), cached: false);
+        var (connection, _, users) = OpenLoggedIn(directory: directory);
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Body = ByteString.CopyFromUtf8("hi") }));
+
+        Assert.Equal("+14155550199", users.ExpectMsg<ConfirmDirectoryEntry>().Phone);
+        Assert.Equal("+14155550199", users.ExpectMsg<SubmitMessage>().Phone);
+    }
+
+    [Fact]
+    public void Frames_after_a_send_that_waits_for_the_directory_are_handled_after_it_in_order()
+    {
+        var directory = KnownUsers();
+        directory.Add(new DirectoryEntry("+14155550199", 1, [DeviceTokens.Hash(new byte[] { 2 })]), cached: false);
+        var (connection, stage, users) = OpenLoggedIn(directory: directory);
+        directory.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = "+14155550199", Body = ByteString.CopyFromUtf8("first") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-2", To = Alice, Body = ByteString.CopyFromUtf8("second") }));
+        ExpectHandled(stage);
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the second waits behind the first
+        directory.Gate.SetResult();
+
+        Assert.Equal("c-1", users.ExpectMsg<SubmitMessage>().ClientMsgId);
+        Assert.Equal("c-2", users.ExpectMsg<SubmitMessage>().ClientMsgId);
+        ExpectHandled(stage);
+    }
+
+    [Fact]
+    public void A_login_with_a_number_the_directory_does_not_know_fails_without_waking_its_user_actor()
+    {
+        var (connection, stage, users) = Open();
+
+        connection.Tell(Received(new AuthLogin { Phone = "+14155550199", Token = ByteString.CopyFrom(new byte[32]) }));
+
+        ExpectHandled(stage);
+        Assert.Equal(ErrorCode.AuthFailed, ExpectFrame<Error>(stage).ErrorCode);
+        stage.ExpectMsg<ConnectionStage.Close>();
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_login_with_a_token_the_directory_does_not_hold_fails_without_waking_the_user_actor()
+    {
+        var (connection, stage, users) = Open();
+
+        connection.Tell(Received(new AuthLogin { Phone = Alice, Token = ByteString.CopyFrom(new byte[32]) }));
+
+        ExpectHandled(stage);
+        Assert.Equal(ErrorCode.AuthFailed, ExpectFrame<Error>(stage).ErrorCode);
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
     // ---- helpers ----
 
-    private (IActorRef Connection, TestProbe Stage, TestProbe Users) Open(RuntimeSettingsSource? runtime = null, AkkaChatSettings? settings = null)
+    private (IActorRef Connection, TestProbe Stage, TestProbe Users) Open(RuntimeSettingsSource? runtime = null, AkkaChatSettings? settings = null, IUserDirectory? directory = null)
     {
         var stage = CreateTestProbe("stage");
         var users = CreateTestProbe("users");
         var connection = Sys.ActorOf(ConnectionActor.Props(
-            settings ?? Settings, runtime ?? new RuntimeSettingsSource(Settings.Runtime), users.Ref, "test"));
+            (settings ?? Settings).Connection, runtime ?? new RuntimeSettingsSource(Settings.Runtime), users.Ref, Routes(users.Ref, settings ?? Settings, directory), "test"));
         connection.Tell(new ConnectionStage.Attached(stage.Ref));
         return (connection, stage, users);
     }
 
     /// <summary>A connection logged in as <see cref="Me"/>, with the login's frames already consumed.</summary>
-    private (IActorRef Connection, TestProbe Stage, TestProbe Users) OpenLoggedIn(RuntimeSettingsSource? runtime = null, AkkaChatSettings? settings = null)
+    private (IActorRef Connection, TestProbe Stage, TestProbe Users) OpenLoggedIn(RuntimeSettingsSource? runtime = null, AkkaChatSettings? settings = null, IUserDirectory? directory = null)
     {
-        var (connection, stage, users) = Open(runtime, settings);
+        var (connection, stage, users) = Open(runtime, settings, directory);
         connection.Tell(Received(new AuthLogin { Phone = Me, Token = ByteString.CopyFrom(new byte[32]) }));
         users.ExpectMsg<Login>();
         ExpectHandled(stage);
         users.Reply(new AuthOk { Node = "n1" });
         ExpectFrame<AuthOk>(stage);
         return (connection, stage, users);
+    }
+
+    /// <summary>
+    /// The node's routing table, its modules talking to <paramref name="users"/> as the user shard
+    /// region and reading <paramref name="directory"/> (by default: <see cref="Me"/> with the
+    /// tokens these tests log in with, and <see cref="Alice"/>, both cached).
+    /// </summary>
+    internal static FrameRoutes Routes(IActorRef users, AkkaChatSettings settings, IUserDirectory? directory = null)
+    {
+        var registry = new ActorRegistry();
+        registry.Register<UserShard>(users);
+        directory ??= KnownUsers();
+        return FrameRoutes.Build([new SessionsModule(), new RegistrationModule(directory), new InboxModule(settings, directory)], registry);
+    }
+
+    private static InMemoryUserDirectory KnownUsers()
+    {
+        var directory = new InMemoryUserDirectory();
+        var zeros = DeviceTokens.Hash(new byte[32]);
+        var counting = DeviceTokens.Hash(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+        directory.Add(new DirectoryEntry(Me, 1, [zeros, counting]));
+        directory.Add(new DirectoryEntry(Alice, 1, [DeviceTokens.Hash(new byte[] { 1 })]));
+        return directory;
     }
 
     private static ConnectionStage.FrameReceived Received(IMessage message) => new(Frame.Of(message));

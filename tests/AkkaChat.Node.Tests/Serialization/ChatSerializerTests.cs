@@ -111,6 +111,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new ResumeSession { Phone = me };
         yield return new SessionResumed { Phone = me };
         yield return new SessionInterrupted { Phone = me };
+        yield return new ConfirmDirectoryEntry { Phone = me };
         // wire payloads to a connection
         yield return new AuthCodeSent { ExpiresInS = 600, DevCode = "123456" };
         yield return new AuthOk { Token = ByteString.CopyFrom(new byte[32]), ServerTimeMs = 1, Node = "n1", Pending = 2 };
@@ -118,6 +119,14 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new SendAck { ClientMsgId = "c-1", ServerMsgId = "srv-1", ServerTimeMs = 1 };
         yield return item.Deliver;
         yield return receiptItem.Receipt;
+        yield return new Pong { Nonce = 42, ServerTimeMs = 1 };
+        yield return new TypingNotify { From = alice, State = 1 };
+        yield return new Presence { Phone = alice, Online = true, LastSeenMs = 4 };
+        yield return new ContactsResult { Registered = { alice } };
+        yield return new GroupInfo { Seq = 3, GroupId = "family", Subject = "Family", Members = { new GroupMember { Phone = alice, Admin = true } }, Version = 4 };
+        yield return new StatusUpdate { Seq = 5, From = alice, StatusId = "s-1", Body = body, PostedAtMs = 5 };
+        yield return new KeyBundle { Phone = alice, IdentityKey = ByteString.CopyFrom(5, 2), Remaining = 8 };
+        yield return new KeysLow { Remaining = 3 };
         // journal events and snapshot
         yield return new UserRegistered { AtMs = 1 };
         yield return new DeviceTokenIssued { TokenHash = ByteString.CopyFrom(new byte[32]), DeviceName = "phone", AtMs = 1 };

@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit;
+using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Contracts;
 using AkkaChat.Node.Hosting;
 using AkkaChat.Node.Tests.Support;
@@ -31,6 +33,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     private readonly AkkaChatSettings _settings;
     private readonly TestProbe _users;
     private readonly CapturingSmsSender _sms = new();
+    private readonly IUserDirectory _directory; // the real table, in the journal's SQLite file
 
     public UserActorTests(ITestOutputHelper output)
         : this(new TempDirectory(), output)
@@ -48,6 +51,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         _dataDir = dataDir;
         _settings = settings;
         _users = CreateTestProbe("users");
+        _directory = UserDirectoryModule.Open(settings, DirectorySettings.Create(NodeConfig.Load(null, [])));
     }
 
     private static AkkaChatSettings SettingsIn(TempDirectory dataDir)
@@ -92,6 +96,61 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(32, ok.Token.Length);
         Assert.Equal(_settings.NodeName, ok.Node);
         Assert.Equal(0UL, ok.Pending);
+    }
+
+    [Fact]
+    public async Task A_registration_is_in_the_user_directory_confirmed_with_its_token_once_auth_ok_is_sent()
+    {
+        var user = StartUser(Me);
+
+        var token = Register(user, Me, CreateTestProbe());
+
+        var entry = await AwaitEntry(Me, e => e.Confirmed);
+        Assert.True(entry.HasToken(DeviceTokens.Hash(token.Span)));
+    }
+
+    [Fact]
+    public async Task Every_device_token_issued_is_in_the_user_directory_up_to_the_most_kept()
+    {
+        var user = StartUser(Me);
+        var tokens = Enumerable.Range(0, _settings.MaxDeviceTokens + 1).Select(_ => Register(user, Me, CreateTestProbe())).ToList();
+
+        var entry = await AwaitEntry(Me, e => e.TokenHashes.Count == _settings.MaxDeviceTokens);
+
+        Assert.False(entry.HasToken(DeviceTokens.Hash(tokens[0].Span))); // the oldest stopped working
+        Assert.All(tokens.Skip(1), t => Assert.True(entry.HasToken(DeviceTokens.Hash(t.Span))));
+    }
+
+    [Fact]
+    public async Task A_directory_entry_whose_registration_never_reached_the_journal_is_removed_by_its_user_actor()
+    {
+        await _directory.WriteAsync(new DirectoryEntry(Alice, 1, [DeviceTokens.Hash(new byte[32])], Confirmed: false));
+        var user = StartUser(Alice);
+
+        user.Tell(new ConfirmDirectoryEntry { Phone = Alice });
+
+        await AwaitConditionAsync(async () => await _directory.FindAsync(Alice, refresh: true) is null, JournalTimeout);
+    }
+
+    [Fact]
+    public async Task An_unconfirmed_directory_entry_of_a_registered_user_is_confirmed_by_its_user_actor()
+    {
+        var user = StartUser(Me);
+        var token = Register(user, Me, CreateTestProbe());
+        await AwaitEntry(Me, e => e.Confirmed);
+        await _directory.RemoveAsync(Me);
+        await _directory.WriteAsync(new DirectoryEntry(Me, 1, [DeviceTokens.Hash(token.Span)], Confirmed: false));
+
+        user.Tell(new ConfirmDirectoryEntry { Phone = Me });
+
+        await AwaitEntry(Me, e => e.Confirmed);
+    }
+
+    private async Task<DirectoryEntry> AwaitEntry(string phone, Func<DirectoryEntry, bool> condition)
+    {
+        DirectoryEntry? entry = null;
+        await AwaitConditionAsync(async () => (entry = await _directory.FindAsync(phone, refresh: true)) is { } e && condition(e), JournalTimeout);
+        return entry!;
     }
 
     [Fact]
@@ -551,7 +610,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     // ---- helpers ----
 
     private IActorRef StartUser(string phone, AkkaChatSettings? settings = null, TimeProvider? clock = null) =>
-        Sys.ActorOf(UserActor.Props(phone, settings ?? _settings, _users.Ref, _sms, clock ?? TimeProvider.System));
+        Sys.ActorOf(UserActor.Props(phone, settings ?? _settings, _users.Ref, _sms, _directory, clock ?? TimeProvider.System));
 
     /// <summary>A clock the test moves by hand.</summary>
     private sealed class ManualClock(DateTimeOffset now) : TimeProvider

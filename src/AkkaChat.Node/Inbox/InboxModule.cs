@@ -1,0 +1,115 @@
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Modules;
+using AkkaChat.Node.Registration;
+using AkkaChat.Node.UserDirectory;
+using AkkaChat.Node.Users;
+using AkkaChat.Protocol;
+using AkkaChat.Protocol.Messages;
+using ProtocolError = AkkaChat.Protocol.Messages.Error;
+
+namespace AkkaChat.Node.Inbox;
+
+/// <summary>
+/// One-to-one messaging: SEND (queued in the recipient's inbox, SEND_ACK once durable), ACK (the
+/// client has items up to a seq) and READ (read receipts to the senders). Logged in only.
+/// <para>A SEND to a number the user directory does not know is answered NOT_FOUND without
+/// recovering that number's journal.</para>
+/// </summary>
+public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory directory) : INodeModule
+{
+    public string Name => "inbox";
+
+    public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
+    {
+        var users = registry.Get<UserShard>();
+        routes
+            .Serve<Send>(ConnectionPhase.LoggedIn, (send, connection) => HandleSend(send, connection, users))
+            .Serve<Ack>(ConnectionPhase.LoggedIn, (ack, connection) =>
+            {
+                if (ack.UpToSeq > 0)
+                {
+                    users.Tell(new AcknowledgeItems { Phone = connection.Phone, UpToSeq = ack.UpToSeq }, connection.Self);
+                }
+            })
+            .Serve<Read>(ConnectionPhase.LoggedIn, (read, connection) =>
+                users.Tell(new MarkRead { Phone = connection.Phone, From = PhoneNumber.Parse(read.From).Value, ServerMsgIds = { read.ServerMsgIds } }, connection.Self));
+    }
+
+    private void HandleSend(Send send, IConnection connection, Akka.Actor.IActorRef users)
+    {
+        if (send.ClientMsgId.Length == 0 || send.ClientMsgId.Length > settings.MaxClientMsgIdLength)
+        {
+            connection.Reply(ProtocolError.Of(ErrorCode.BadRequest, $"client_msg_id must be 1 to {settings.MaxClientMsgIdLength} characters", send.ClientMsgId));
+            return;
+        }
+
+        ChatAddress to;
+        try
+        {
+            to = ChatAddress.Parse(send.To);
+        }
+        catch (ProtocolException e)
+        {
+            connection.Reply(ProtocolError.Of(e.Code, e.Message, send.ClientMsgId));
+            return;
+        }
+
+        if (to.IsGroup)
+        {
+            connection.Reply(ProtocolError.Of(ErrorCode.NotFound, $"group {to.GroupId} does not exist", send.ClientMsgId));
+            return;
+        }
+
+        if (send.Body.Length > settings.MaxBodyBytes)
+        {
+            connection.Reply(ProtocolError.Of(ErrorCode.TooLarge, $"body is {send.Body.Length} bytes; at most {settings.MaxBodyBytes}", send.ClientMsgId));
+            return;
+        }
+
+        if (!connection.TryTakeSendBudget())
+        {
+            connection.Reply(ProtocolError.Of(ErrorCode.RateLimited, $"over {connection.Runtime.SendPerSecond}/s", send.ClientMsgId));
+            return;
+        }
+
+        var submit = new SubmitMessage
+        {
+            Phone = to.Value,
+            From = connection.Phone,
+            ClientMsgId = send.ClientMsgId,
+            Kind = send.Kind,
+            Body = send.Body,
+            MediaId = send.MediaId,
+        };
+        if (directory.TryGetCached(to.Value, out _))
+        {
+            users.Tell(submit, connection.Self);
+            return;
+        }
+
+        // Later frames wait for the answer, so this sender's messages keep their order.
+        connection.Await(
+            directory.FindAsync(to.Value),
+            entry =>
+            {
+                if (entry is null)
+                {
+                    connection.Reply(ProtocolError.Of(ErrorCode.NotFound, $"{to.Value} is not registered", send.ClientMsgId));
+                    return;
+                }
+
+                RegistrationModule.ConfirmIfPending(entry, users, connection);
+                users.Tell(submit, connection.Self);
+            },
+            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the message was not stored; send it again", send.ClientMsgId)));
+    }
+}
+
+public static class InboxHostingExtensions
+{
+    /// <summary>One-to-one messages: the user's inbox, delivery and receipts.</summary>
+    public static IServiceCollection AddInbox(this IServiceCollection services) => services.AddNodeModule<InboxModule>();
+}

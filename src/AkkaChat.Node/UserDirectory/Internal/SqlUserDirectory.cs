@@ -1,0 +1,212 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace AkkaChat.Node.UserDirectory.Internal;
+
+/// <summary>
+/// The directory table, <c>akkachat_user_directory</c>, in the journal's database (SQLite or
+/// PostgreSQL): one row per registered number, its token hashes packed as 32-byte slices in one
+/// column (at most akkachat.registration.max-device-tokens of them, newest last), and whether the
+/// user's journal is known to hold the registration. Created on first use. Every call opens a pooled connection, so calls may run concurrently.
+/// </summary>
+internal sealed class SqlUserDirectory : IUserDirectory
+{
+    private const int HashBytes = 32;
+
+    // Numbers per bulk query: well below SQLite's limit of bound parameters.
+    private const int MaxParametersPerQuery = 500;
+
+    private readonly Func<DbConnection> _open;
+    private readonly bool _postgres;
+    private readonly DirectoryCache _cache;
+    private readonly SemaphoreSlim _created = new(1, 1);
+    private volatile bool _tableReady;
+
+    private SqlUserDirectory(Func<DbConnection> open, bool postgres, int cacheCapacity)
+    {
+        _open = open;
+        _postgres = postgres;
+        _cache = new DirectoryCache(cacheCapacity);
+    }
+
+    public static SqlUserDirectory Sqlite(string file, int cacheCapacity) =>
+        new(() => new SqliteConnection($"Data Source={file};Pooling=True"), postgres: false, cacheCapacity);
+
+    public static SqlUserDirectory PostgreSql(string connectionString, int cacheCapacity) =>
+        new(() => new NpgsqlConnection(connectionString), postgres: true, cacheCapacity);
+
+    /// <summary>Entries held by the cache now.</summary>
+    public int CachedCount => _cache.Count;
+
+    public bool TryGetCached(string phone, out DirectoryEntry entry) => _cache.TryGet(phone, out entry);
+
+    public async Task<DirectoryEntry?> FindAsync(string phone, bool refresh = false, CancellationToken cancel = default)
+    {
+        if (!refresh && _cache.TryGet(phone, out var cached))
+        {
+            return cached;
+        }
+
+        var found = await FindManyAsync([phone], cancel).ConfigureAwait(false);
+        return found.GetValueOrDefault(phone);
+    }
+
+    public async Task<IReadOnlyDictionary<string, DirectoryEntry>> FindManyAsync(IReadOnlyCollection<string> phones, CancellationToken cancel = default)
+    {
+        var found = new Dictionary<string, DirectoryEntry>(StringComparer.Ordinal);
+        if (phones.Count == 0)
+        {
+            return found;
+        }
+
+        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        foreach (var chunk in phones.Distinct(StringComparer.Ordinal).Chunk(MaxParametersPerQuery))
+        {
+            await using var command = connection.CreateCommand();
+            var names = new string[chunk.Length];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                names[i] = "@p" + i;
+                AddParameter(command, names[i], chunk[i]);
+            }
+
+            command.CommandText = $"SELECT phone, registered_at_ms, token_hashes, confirmed FROM akkachat_user_directory WHERE phone IN ({string.Join(',', names)})";
+            await using var reader = await command.ExecuteReaderAsync(cancel).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancel).ConfigureAwait(false))
+            {
+                var entry = new DirectoryEntry(reader.GetString(0), reader.GetInt64(1), Unpack((byte[])reader.GetValue(2)), Convert.ToInt32(reader.GetValue(3)) != 0);
+                found[entry.Phone] = entry;
+                Cache(entry);
+            }
+        }
+
+        return found;
+    }
+
+    public async Task WriteAsync(DirectoryEntry entry, CancellationToken cancel = default)
+    {
+        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "INSERT INTO akkachat_user_directory (phone, registered_at_ms, token_hashes, confirmed) VALUES (@phone, @at, @tokens, @confirmed) " +
+            "ON CONFLICT (phone) DO UPDATE SET token_hashes = excluded.token_hashes, " +
+            "confirmed = CASE WHEN excluded.confirmed = 1 THEN 1 ELSE akkachat_user_directory.confirmed END";
+        AddParameter(command, "@phone", entry.Phone);
+        AddParameter(command, "@at", entry.RegisteredAtMs);
+        AddParameter(command, "@tokens", Pack(entry.TokenHashes));
+        AddParameter(command, "@confirmed", entry.Confirmed ? 1 : 0);
+        await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+        _cache.Remove(entry.Phone); // the row may hold an older registration time or a confirmation: read it back when asked
+    }
+
+    public async Task ConfirmAsync(string phone, CancellationToken cancel = default)
+    {
+        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE akkachat_user_directory SET confirmed = 1 WHERE phone = @phone";
+        AddParameter(command, "@phone", phone);
+        await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>Only confirmed entries are cached: an unconfirmed one must be read again until its user actor decides.</summary>
+    private void Cache(DirectoryEntry entry)
+    {
+        if (entry.Confirmed)
+        {
+            _cache.Put(entry);
+        }
+        else
+        {
+            _cache.Remove(entry.Phone);
+        }
+    }
+
+    public async Task RemoveAsync(string phone, CancellationToken cancel = default)
+    {
+        _cache.Remove(phone);
+        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM akkachat_user_directory WHERE phone = @phone";
+        AddParameter(command, "@phone", phone);
+        await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancel)
+    {
+        var connection = _open();
+        try
+        {
+            await connection.OpenAsync(cancel).ConfigureAwait(false);
+            if (!_tableReady)
+            {
+                await CreateTableAsync(connection, cancel).ConfigureAwait(false);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task CreateTableAsync(DbConnection connection, CancellationToken cancel)
+    {
+        await _created.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            if (_tableReady)
+            {
+                return;
+            }
+
+            await using var command = connection.CreateCommand();
+            command.CommandText =
+                "CREATE TABLE IF NOT EXISTS akkachat_user_directory (" +
+                "phone TEXT PRIMARY KEY, registered_at_ms BIGINT NOT NULL, " +
+                $"token_hashes {(_postgres ? "BYTEA" : "BLOB")} NOT NULL, confirmed SMALLINT NOT NULL)";
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+            {
+                // Another node created the table at the same moment: PostgreSQL's IF NOT EXISTS does not cover that race.
+            }
+
+            _tableReady = true;
+        }
+        finally
+        {
+            _created.Release();
+        }
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private static byte[] Pack(IReadOnlyList<byte[]> hashes)
+    {
+        var packed = new byte[hashes.Count * HashBytes];
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            if (hashes[i].Length != HashBytes)
+            {
+                throw new ArgumentException($"a token hash is {HashBytes} bytes, not {hashes[i].Length}");
+            }
+
+            hashes[i].CopyTo(packed, i * HashBytes);
+        }
+
+        return packed;
+    }
+
+    private static byte[][] Unpack(byte[] packed) => packed.Chunk(HashBytes).ToArray();
+}
