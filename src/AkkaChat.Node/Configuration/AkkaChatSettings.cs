@@ -27,7 +27,7 @@ public sealed record AkkaChatSettings
     public required TimeSpan CodeTtl { get; init; }
     public required int CodeMaxTries { get; init; }
 
-    public required int SendBufferFrames { get; init; }
+    public required AkkaChat.Node.Transport.TransportSettings Transport { get; init; }
     public required int ReceiveWindowFrames { get; init; }
 
     public required int MaxBodyBytes { get; init; }
@@ -75,7 +75,7 @@ public sealed record AkkaChatSettings
             RevealCodes = Read(c, "auth.reveal-codes", static (section, path) => section.GetBoolean(path)),
             CodeTtl = PositiveTime(c, "auth.code-ttl"),
             CodeMaxTries = Positive(c, "auth.code-max-tries"),
-            SendBufferFrames = Positive(c, "connection.send-buffer-frames"),
+            Transport = AkkaChat.Node.Transport.TransportSettings.Create(c),
             ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
             MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
             MaxClientMsgIdLength = Positive(c, "limits.max-client-msg-id-length"),
