@@ -148,7 +148,7 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
             _pendingLength = needed;
         }
 
-        /// <summary>Hands complete frames to the actor while the receive window allows.</summary>
+        /// <summary>Hands complete frames to the actor while the receive window and the send queue allow.</summary>
         private void Deliver()
         {
             if (_pending is null)
@@ -157,7 +157,7 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
             }
 
             var consumed = 0;
-            while (!_stopReading && _inFlight < _stage._receiveWindow)
+            while (!_stopReading && _inFlight < _stage._receiveWindow && !QueueFull)
             {
                 var sequence = new ReadOnlySequence<byte>(_pending, consumed, _pendingLength - consumed);
                 Frame frame;
