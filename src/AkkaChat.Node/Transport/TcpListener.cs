@@ -18,7 +18,7 @@ namespace AkkaChat.Node.Transport;
 /// <para>With <c>akkachat.transport.diagnostic-layer</c> set to socket or stream (measurements only)
 /// the listener keeps the sockets itself and the connections supervisor never sees them.</para>
 /// </summary>
-public sealed class TcpListener : ReceiveActor
+public sealed class TcpListener : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly AkkaChatSettings _settings;
@@ -42,6 +42,10 @@ public sealed class TcpListener : ReceiveActor
             Hand(accepted.Socket);
             AcceptNext();
         });
+        Receive<HeapReportCheck>(_ =>
+        {
+            HeapReport.AnswerIfRequested(_settings.Transport.DiagnosticHeapFile);
+        });
         Receive<Status.Failure>(f =>
         {
             if (_listenSocket is null)
@@ -53,6 +57,8 @@ public sealed class TcpListener : ReceiveActor
             AcceptNext();
         });
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(AkkaChatSettings settings, IActorRef connections) =>
         Akka.Actor.Props.Create(() => new TcpListener(settings, connections));
@@ -82,6 +88,11 @@ public sealed class TcpListener : ReceiveActor
         if (_settings.Transport.DiagnosticLayer != PipelineLayer.Full)
         {
             _log.Warning("akkachat.transport.diagnostic-layer = {0}: connections are held for measurement and not served", _settings.Transport.DiagnosticLayer);
+        }
+
+        if (_settings.Transport.DiagnosticHeapFile.Length > 0)
+        {
+            Timers.StartPeriodicTimer(HeapReportCheck.Instance, HeapReportCheck.Instance, TimeSpan.FromSeconds(1));
         }
 
         _log.Info("Listening for clients on {0}", socket.LocalEndPoint);
@@ -138,6 +149,11 @@ public sealed class TcpListener : ReceiveActor
         : System.Net.Dns.GetHostAddresses(host).FirstOrDefault() ?? throw new BindFailedException($"cannot resolve {host}", new SocketException((int)SocketError.HostNotFound));
 
     private sealed record Accepted(Socket Socket);
+
+    private sealed class HeapReportCheck
+    {
+        public static readonly HeapReportCheck Instance = new();
+    }
 
     /// <summary>Diagnostic layer "stream": stands in for every ConnectionActor and drops what it gets.</summary>
     private sealed class DropFrames : UntypedActor

@@ -19,6 +19,9 @@ public sealed record TransportSettings
     /// <summary>Where an accepted connection's pipeline ends; anything but Full is for memory measurements.</summary>
     public required PipelineLayer DiagnosticLayer { get; init; }
 
+    /// <summary>Diagnostic: the file a memory bench reads the heap after a full GC from; empty: off.</summary>
+    public required string DiagnosticHeapFile { get; init; }
+
     public static TransportSettings Create(Config akkachat) => new()
     {
         SendBufferBytes = PositiveSize(akkachat, "connection.send-buffer-bytes"),
@@ -30,6 +33,7 @@ public sealed record TransportSettings
             "stream" => PipelineLayer.Stream,
             var other => throw new ConfigurationException($"akkachat.transport.diagnostic-layer: '{other}' is not full, socket or stream"),
         },
+        DiagnosticHeapFile = akkachat.GetString("transport.diagnostic-heap-file") ?? string.Empty,
     };
 
     /// <summary>A HOCON size ("256KiB", "1MiB" or plain bytes) between 1 byte and 1 GiB.</summary>
