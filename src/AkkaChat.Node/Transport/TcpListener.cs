@@ -20,6 +20,9 @@ namespace AkkaChat.Node.Transport;
 /// </summary>
 public sealed class TcpListener : ReceiveActor, IWithTimers
 {
+    /// <summary>Pause after a failed accept (descriptors exhausted) before the next.</summary>
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly AkkaChatSettings _settings;
     private readonly IActorRef _connections;
@@ -53,9 +56,12 @@ public sealed class TcpListener : ReceiveActor, IWithTimers
                 return; // the accept that failed was cut by PostStop
             }
 
-            _log.Warning("Accepting a connection failed: {0}", f.Cause.Message);
-            AcceptNext();
+            // Out of file descriptors (EMFILE/ENFILE) and the like: the pending connection stays in
+            // the backlog; retrying at once would spin and flood the log, so wait a moment.
+            _log.Warning("Accepting a connection failed: {0}; retrying in {1} ms", f.Cause.Message, AcceptRetryDelay.TotalMilliseconds);
+            Timers.StartSingleTimer(RetryAccept.Instance, RetryAccept.Instance, AcceptRetryDelay);
         });
+        Receive<RetryAccept>(_ => AcceptNext());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -149,6 +155,11 @@ public sealed class TcpListener : ReceiveActor, IWithTimers
         : System.Net.Dns.GetHostAddresses(host).FirstOrDefault() ?? throw new BindFailedException($"cannot resolve {host}", new SocketException((int)SocketError.HostNotFound));
 
     private sealed record Accepted(Socket Socket);
+
+    private sealed class RetryAccept
+    {
+        public static readonly RetryAccept Instance = new();
+    }
 
     private sealed class HeapReportCheck
     {
