@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using AkkaChat.Bench.Wire;
+using AkkaChat.Client.Wire;
 
 namespace AkkaChat.Bench.Load;
 
@@ -16,6 +17,12 @@ public interface IScenarioLoad : IAsyncDisposable
 /// <summary>The users of one worker's share, their registration, keep-alive and closing.</summary>
 public abstract class ScenarioLoad : IScenarioLoad
 {
+    /// <summary>
+    /// A connection that wrote nothing for this long sends a PING, which keeps the node's idle
+    /// timeout (default 5 minutes) from closing it during a long run.
+    /// </summary>
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(60);
+
     private KeepAlive? _keepAlive;
 
     protected ScenarioLoad(WorkerPlan plan, WorkerMetrics metrics)
@@ -45,7 +52,7 @@ public abstract class ScenarioLoad : IScenarioLoad
     {
         Metrics.Phase = WorkerPhase.Register;
         await Registration.RegisterAsync(Endpoint, Users, Plan.Concurrency, Metrics, cancellationToken);
-        _keepAlive = new KeepAlive(() => Users.Select(u => u.Connection).OfType<BenchConnection>());
+        _keepAlive = new KeepAlive(() => Users.Select(u => u.Connection).OfType<BenchConnection>().Where(c => c.IsOpen).Select(c => c.Wire), KeepAliveInterval, pongTimeout: null);
     }
 
     /// <summary>The share as pairs (user 2k sends to user 2k+1), only those whose two users registered.</summary>

@@ -1,7 +1,7 @@
 using AkkaChat.Bench.Coordination;
 using AkkaChat.Bench.Load;
 using AkkaChat.Bench.Reporting;
-using AkkaChat.TestKit;
+using AkkaChat.Bench.Nodes;
 
 namespace AkkaChat.Bench.Scenarios;
 
@@ -16,7 +16,7 @@ public static class BenchCoordinator
     {
         var startedAt = DateTimeOffset.UtcNow;
         var (commit, dirty) = GitCommit.Current();
-        NodeProcess? nodeProcess = null;
+        NodeLauncher? nodeProcess = null;
         var workers = new List<IWorkerClient>();
         BenchReport? report = null;
         try
@@ -27,7 +27,7 @@ public static class BenchCoordinator
                 if (options.StartNode)
                 {
                     var starting = progress.Start("start node", 1);
-                    nodeProcess = await NodeProcess.StartAsync(BenchNode.Hocon);
+                    nodeProcess = await NodeLauncher.StartAsync(BenchNode.Hocon, []);
                     node = new BenchNode("127.0.0.1", nodeProcess.Port, nodeProcess.ProcessId, StartedByBench: true);
                     starting.Complete($"pid {node.ProcessId} on {node.Endpoint}");
                 }
@@ -123,7 +123,7 @@ public static class BenchCoordinator
                 Endpoint = node.Endpoint,
                 Pid = node.ProcessId,
                 StartedByBench = node.StartedByBench,
-                Assembly = node.StartedByBench ? Path.GetFullPath(NodeProcess.NodeAssembly) : null,
+                Assembly = node.StartedByBench ? Path.GetFullPath(NodeLauncher.NodeAssembly) : null,
                 Config = node.StartedByBench ? BenchNode.Hocon : null,
             },
             Users = new UsersReport { Requested = options.EffectiveUsers },
