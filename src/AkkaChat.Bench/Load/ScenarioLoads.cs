@@ -29,7 +29,9 @@ public abstract class ScenarioLoad : IScenarioLoad
     {
         Plan = plan;
         Metrics = metrics;
-        Endpoint = Resolve(plan.Host, plan.Port);
+        _endpoints = plan.Servers.Length == 0
+            ? [Resolve(plan.Host, plan.Port)]
+            : plan.Servers.Select(s => BenchNode.TryParseServer(s, out var host, out var port) ? Resolve(host, port) : throw new ArgumentException($"not host:port: {s}")).ToArray();
         Users = Enumerable.Range(plan.FirstUser, plan.UserCount).Select(i => new BenchUser(i, BenchPhones.Of(plan.PhonePrefix, i))).ToArray();
     }
 
@@ -37,7 +39,10 @@ public abstract class ScenarioLoad : IScenarioLoad
 
     protected WorkerMetrics Metrics { get; }
 
-    protected IPEndPoint Endpoint { get; }
+    private readonly IPEndPoint[] _endpoints;
+
+    /// <summary>The node user <paramref name="user"/> connects to: see <see cref="WorkerPlan.Servers"/>.</summary>
+    protected IPEndPoint EndpointOf(BenchUser user) => _endpoints[user.Index % _endpoints.Length];
 
     protected BenchUser[] Users { get; }
 
@@ -51,7 +56,7 @@ public abstract class ScenarioLoad : IScenarioLoad
     protected async Task RegisterAllAsync(CancellationToken cancellationToken)
     {
         Metrics.Phase = WorkerPhase.Register;
-        await Registration.RegisterAsync(Endpoint, Users, Plan.Concurrency, Metrics, cancellationToken);
+        await Registration.RegisterAsync(EndpointOf, Users, Plan.Concurrency, Metrics, cancellationToken);
         _keepAlive = new KeepAlive(() => Users.Select(u => u.Connection).OfType<BenchConnection>().Where(c => c.IsOpen).Select(c => c.Wire), KeepAliveInterval, pongTimeout: null);
     }
 
@@ -261,7 +266,7 @@ public sealed class OfflineDrainLoad(WorkerPlan plan, WorkerMetrics metrics) : S
             BenchConnection? connection = null;
             try
             {
-                connection = await BenchConnection.ConnectAsync(Endpoint, pair.Recipient.Phone, token);
+                connection = await BenchConnection.ConnectAsync(EndpointOf(pair.Recipient), pair.Recipient.Phone, token);
                 var ok = await connection.LoginAsync(pair.Recipient.Token, token);
                 if ((long)ok.Pending != expected)
                 {
