@@ -1,0 +1,28 @@
+using AkkaChat.Bench.Scenarios;
+
+namespace AkkaChat.Bench.Tests;
+
+public sealed class SaturationRuleTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public void a_run_that_delivers_the_offered_rate_quickly_is_not_saturated() =>
+        Assert.Empty(SaturationRule.Judge(1_000, 990, 2.5, Bound, (10, 8)));
+
+    [Fact]
+    public void delivering_less_than_95_percent_of_the_offered_rate_is_saturated() =>
+        Assert.Contains(SaturationRule.Judge(1_000, 886, 2.5, Bound, (10, 8)), r => r.StartsWith("delivered 886/s of 1,000/s offered"));
+
+    [Fact]
+    public void a_p50_above_the_bound_is_saturated_also_flat_out() =>
+        Assert.Contains(SaturationRule.Judge(null, 3_440, 825, Bound, null), r => r.Contains("p50 825 ms"));
+
+    [Fact]
+    public void a_backlog_growing_to_the_end_of_the_window_is_saturated() =>
+        Assert.Contains(SaturationRule.Judge(1_000, 980, 50, Bound, (200, 900)), r => r.Contains("grew from 200 to 900"));
+
+    [Fact]
+    public void a_small_backlog_at_the_end_is_not_saturation() =>
+        Assert.Empty(SaturationRule.Judge(1_000, 980, 50, Bound, (20, 200)));
+}
