@@ -3,7 +3,6 @@ using AkkaChat.Client.Internal;
 using AkkaChat.Client.Wire;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
-using Google.Protobuf;
 
 namespace AkkaChat.Client;
 

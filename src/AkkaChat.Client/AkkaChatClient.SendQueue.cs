@@ -1,4 +1,3 @@
-using AkkaChat.Client.Internal;
 using AkkaChat.Client.Wire;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;

@@ -5,7 +5,6 @@ using AkkaChat.Client.Transport;
 using AkkaChat.Client.Wire;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
-using Google.Protobuf;
 
 namespace AkkaChat.Client;
 
@@ -26,6 +25,13 @@ namespace AkkaChat.Client;
 /// up to which every item has been moved past, and one ACK covers all items moved past within
 /// <see cref="ClientOptions.AckDelay"/>. Items the node sends again (after a reconnect) are dropped
 /// by seq and by id, so the application sees each item once.
+/// </para>
+/// <para>
+/// The class is in parts named after what they do: this file (state, events, the end),
+/// <c>.Login</c> (connect, register, log in), <c>.Reconnect</c> (the reconnect loop),
+/// <c>.SendQueue</c> (outgoing sends and their resends), <c>.Inbound</c> (frames in, dedup, ACK) and
+/// <c>.KeepAlive</c>. They share one lock, <c>_gate</c>, over the session's connection and state.
+/// The wire itself is <see cref="WireConnection"/>.
 /// </para>
 /// </summary>
 public sealed partial class AkkaChatClient : IAsyncDisposable

@@ -20,7 +20,7 @@ public sealed class BenchReport
     /// <summary>The working tree had uncommitted changes to tracked files.</summary>
     public bool CommitDirty { get; init; }
 
-    public required MachineReport Machine { get; init; }
+    public required MachineReport Machine { get; set; }
 
     public required OptionsReport Options { get; init; }
 
@@ -272,6 +272,9 @@ public sealed class LadderStepReport
     public double MaxMs { get; init; }
 
     public long Errors { get; init; }
+
+    /// <summary>The step's errors by code (ERROR codes, lost connections, messages not delivered within the drain timeout).</summary>
+    public SortedDictionary<string, long> ErrorsByCode { get; init; } = [];
 
     public string Endpoint { get; init; } = string.Empty;
 

@@ -20,6 +20,7 @@ public static class LatencyLadderScenario
         CancellationToken cancellationToken)
     {
         var steps = new List<LadderStepReport>();
+        var machineAtStart = MachineReport.Current();
         BenchReport? lastStep = null;
         string? hocon = null;
         BenchNode? firstNode = null;
@@ -65,11 +66,18 @@ public static class LatencyLadderScenario
         }
 
         var ladder = BenchCoordinator.NewReport(options, firstNode!, startedAt, commit, dirty, processes, hocon);
+        ladder.Machine = machineAtStart;
         ladder.Ladder = steps;
         ladder.HighestRateWithinP99Target = steps.Where(s => s.Delivered > 0 && s.P99Ms <= P99TargetMs).Select(s => (double?)s.OfferedPerSecond).Max();
         ladder.Users.Registered = lastStep!.Users.Registered;
         ladder.Users.Connected = lastStep.Users.Connected;
-        ladder.Errors = new ErrorsReport { Total = steps.Sum(s => s.Errors), ByCode = lastStep.Errors.ByCode };
+        var byCode = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (code, count) in steps.SelectMany(s => s.ErrorsByCode))
+        {
+            byCode[code] = byCode.GetValueOrDefault(code) + count;
+        }
+
+        ladder.Errors = new ErrorsReport { Total = steps.Sum(s => s.Errors), ByCode = byCode };
         ladder.Cpu = Sum(steps.Select(s => s.Cpu).OfType<CpuReport>().ToList());
         ladder.Saturation.AddRange(steps.SelectMany(s => s.Saturation.Select(r => $"at {s.OfferedPerSecond:N0}/s {r}")));
         ladder.Notes.Add($"Each step offers its rate over {options.EffectiveUsers / 2:N0} pairs for {options.StepDuration.TotalSeconds:0.#} s"
@@ -91,6 +99,7 @@ public static class LatencyLadderScenario
             P99Ms = latency?.P99 ?? 0,
             MaxMs = latency?.Max ?? 0,
             Errors = report.Errors.Total,
+            ErrorsByCode = report.Errors.ByCode,
             Endpoint = node.Endpoint,
             Cpu = report.Cpu,
             Saturation = [.. report.Saturation],
