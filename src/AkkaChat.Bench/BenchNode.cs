@@ -39,7 +39,13 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
         return Hocon + $"\nakkachat.transport.diagnostic-heap-file = \"{heapFile}\"\nakkachat.transport.diagnostic-layer = {layer}\n";
     }
 
-    public string Endpoint => $"{Host}:{Port}";
+    public string Endpoint => Servers.Length > 0 ? string.Join(",", Servers) : $"{Host}:{Port}";
+
+    /// <summary>Every node of a cluster as host:port (users are spread over them), empty for one node.</summary>
+    public string[] Servers { get; init; } = [];
+
+    /// <summary>The node processes whose CPU is measured: every node of a cluster, or the one node when its id is known.</summary>
+    public IReadOnlyList<int> ProcessIds { get; init; } = ProcessId is { } pid ? [pid] : [];
 
     public static bool TryParseServer(string server, out string host, out int port)
     {

@@ -33,7 +33,16 @@ public static class IdleConnectionsScenario
         }
 
         var totals = run.Complete(await run.RunAsync(_ => null));
-        run.Report.Cpu = null; // nothing runs in that step: the connections only stay open
+        // Nothing runs in the measured step (the connections only stay open): only the logins' CPU counts.
+        if (run.Report.Cpu is { } cpu)
+        {
+            run.Report.Cpu = new CpuReport
+            {
+                WallSeconds = cpu.WallSeconds, NodeSeconds = cpu.NodeSeconds, LoadGeneratorSeconds = cpu.LoadGeneratorSeconds,
+                LoadGeneratorProcesses = cpu.LoadGeneratorProcesses, NodeProcesses = cpu.NodeProcesses,
+                LoginSeconds = cpu.LoginSeconds, NodeSecondsDuringLogins = cpu.NodeSecondsDuringLogins, Logins = cpu.Logins, NodeMicrosPerLogin = cpu.NodeMicrosPerLogin,
+            };
+        }
         var node = run.Report.Node;
         if (before is null || after is null)
         {
@@ -110,6 +119,8 @@ public static class OneToOneScenario
             DeliverySeconds = Math.Round(totals.DeliverySeconds, 3),
             DeliveredPerSecondToLast = totals.DeliverySeconds > 0 ? Math.Round(totals.Delivered / totals.DeliverySeconds, 1) : 0,
         };
+        var p50 = run.Report.LatencyMs.GetValueOrDefault(Measures.SendToDeliver)?.P50;
+        run.Report.Saturation.AddRange(SaturationRule.Judge(run.Options.Rate, run.Report.Messages.DeliveredInWindow, window, p50, run.Options.SaturationP50, run.Backlog));
         run.Report.Notes.Add(run.Options.Rate is null
             ? $"Flat out: each sender keeps up to {run.Options.MaxInFlight} SENDs waiting for their SEND_ACK; latency is measured from the moment a SEND is written."
             : "Offered rate: latencies are measured from each SEND's scheduled time, so time a sender spent held back counts (no coordinated omission).");
@@ -140,7 +151,7 @@ public static class OfflineDrainScenario
         var results = await run.RunAsync(s => s.Sum.Phase == WorkerPhase.Drain
             ? new PhaseView("log in and drain", Math.Max(1, s.Sum.DrainTotal), s.Sum.Drained,
                 $"{s.Sum.Drained:N0}/{s.Sum.DrainTotal:N0} users, {s.Sum.Delivered:N0} messages, {s.DeliveredPerSecond:N0}/s")
-            : null);
+            : null, measured: WorkerPhase.Drain);
 
         if (run.Node.ProcessId is { } afterPid)
         {
