@@ -87,7 +87,12 @@ public sealed record AkkaChatSettings
             CodeTtl = PositiveTime(c, "auth.code-ttl"),
             CodeMaxTries = Positive(c, "auth.code-max-tries"),
             MaxDeviceTokens = Positive(c, "auth.max-device-tokens"),
-            Connection = new ConnectionSettings(PositiveTime(c, "connection.auth-timeout"), PositiveTime(c, "connection.close-timeout")),
+            Connection = new ConnectionSettings(
+                PositiveTime(c, "connection.auth-timeout"),
+                PositiveTime(c, "connection.close-timeout"),
+                PositiveTime(c, "connection.resume-backoff-min"),
+                PositiveTime(c, "connection.resume-backoff-max"),
+                PositiveTime(c, "connection.resume-give-up-after")),
             Transport = AkkaChat.Node.Transport.TransportSettings.Create(c),
             ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
             MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
@@ -148,9 +153,15 @@ public sealed record AkkaChatSettings
 
 /// <summary>
 /// What a <see cref="Connections.ConnectionActor"/> needs besides the hot-reloadable settings:
-/// how long a login may wait for the user actor, and how long closing may take to flush.
+/// how long a login may wait for the user actor, how long closing may take to flush, and how a
+/// session whose user actor stopped asks to be attached again (backoff, and when it gives up).
 /// </summary>
-public sealed record ConnectionSettings(TimeSpan AuthTimeout, TimeSpan CloseTimeout);
+public sealed record ConnectionSettings(
+    TimeSpan AuthTimeout,
+    TimeSpan CloseTimeout,
+    TimeSpan ResumeBackoffMin,
+    TimeSpan ResumeBackoffMax,
+    TimeSpan ResumeGiveUpAfter);
 
 public enum StorageProvider
 {

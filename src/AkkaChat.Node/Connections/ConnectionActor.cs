@@ -48,6 +48,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private TokenBucket _sendBudget;
     private List<object>? _held; // messages that wait for the next state, in arrival order
     private bool _awaiting; // a handler waits for a task: client frames are held until it completes
+    private long _resumingSinceMs = -1; // while the session asks to be attached again; -1 when attached
+    private TimeSpan _resumeDelay; // the wait before the next ResumeSession
 
     public ConnectionActor(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
     {
@@ -191,7 +193,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 Resume("its user actor restarted");
                 break;
             case SessionResumed:
+                Timers.Cancel(ResumeRetry.Instance);
+                _resumingSinceMs = -1;
                 WatchUser(Sender);
+                break;
+            case ResumeRetry:
+                RetryResume();
                 break;
             default:
                 HandleCommon(message);
@@ -262,11 +269,41 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     /// The user actor this session is attached to moved (its shard was handed off or its node went
     /// down) or restarted: attach again through the shard region. The client sees nothing but the
     /// unacknowledged items pushed once more (it drops duplicates by server_msg_id).
+    /// <para>A request may be lost: sent while the old node is still a member, the region forwards it
+    /// there. So it is repeated, with backoff, until SessionResumed arrives; a session not attached
+    /// within <c>resume-give-up-after</c> is closed, and the client logs in again.</para>
     /// </summary>
     private void Resume(string why)
     {
         Log.Debug("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
+        if (_resumingSinceMs < 0)
+        {
+            _resumingSinceMs = Environment.TickCount64;
+            _resumeDelay = _settings.ResumeBackoffMin;
+        }
+
+        SendResume();
+    }
+
+    private void RetryResume()
+    {
+        var waited = TimeSpan.FromMilliseconds(Environment.TickCount64 - _resumingSinceMs);
+        if (waited >= _settings.ResumeGiveUpAfter)
+        {
+            Log.Warning("Connection {0} ({1}): its user actor did not answer for {2}; closing the session", Id, _phone, waited);
+            Fail(ErrorCode.Internal, "session lost; log in again");
+            return;
+        }
+
+        var doubled = _resumeDelay * 2;
+        _resumeDelay = doubled < _settings.ResumeBackoffMax ? doubled : _settings.ResumeBackoffMax;
+        SendResume();
+    }
+
+    private void SendResume()
+    {
         _users.Tell(new ResumeSession { Phone = _phone, LoggedInAtMs = _loggedInAtMs });
+        Timers.StartSingleTimer(ResumeRetry.Instance, ResumeRetry.Instance, _resumeDelay);
     }
 
     private void WatchUser(IActorRef user)
@@ -464,6 +501,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private sealed class AuthTimedOut
     {
         public static readonly AuthTimedOut Instance = new();
+    }
+
+    private sealed class ResumeRetry
+    {
+        public static readonly ResumeRetry Instance = new();
     }
 
     private sealed class CloseTimedOut
