@@ -7,11 +7,13 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
 {
     /// <summary>
     /// Settings of a node started with --start-node, layered over the node's defaults: codes revealed
-    /// so users can register without SMS, a send rate limit far above what the bench offers, an idle
+    /// so users can register without SMS and without the code-request limits, a send rate limit far above what the bench offers, an idle
     /// timeout longer than any run, and room for every connection one node process can hold.
     /// </summary>
     public const string Hocon = """
         akkachat.auth.reveal-codes = on
+        akkachat.registration.code-requests-per-phone-burst = 1000000
+        akkachat.registration.code-requests-per-address-burst = 1000000
         akkachat.rate-limit.send-per-second = 1000000
         akkachat.rate-limit.send-burst = 1000000
         akkachat.connection.idle-timeout = 1h

@@ -109,6 +109,8 @@ public sealed class ChatCluster : IChatNodes, IAsyncDisposable
         "akkachat.listen.host = \"127.0.0.1\"",
         $"akkachat.listen.port = {port}",
         "akkachat.auth.reveal-codes = on",
+        "akkachat.registration.code-requests-per-phone-burst = 1000000", // tests register many users from one address
+        "akkachat.registration.code-requests-per-address-burst = 1000000",
         "akkachat.management.port = 0",
         "akkachat.storage.provider = postgresql",
         $"akkachat.storage.connection-string = \"{_database.ConnectionString}\"",

@@ -61,7 +61,7 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
     {
         dataDir ??= Directory.CreateTempSubdirectory("akkachat-e2e-").FullName;
         var configFile = Path.Combine(dataDir, "node.conf");
-        await File.WriteAllTextAsync(configFile, "akkachat.auth.reveal-codes = on\n" + hocon);
+        await File.WriteAllTextAsync(configFile, TestDefaults + hocon);
         var node = new NodeProcess(name, dataDir, configFile, port ?? FreePort());
         await node.StartAsync();
         return node;
@@ -144,7 +144,7 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
     }
 
     public async Task RewriteConfigAsync(string hocon) =>
-        await File.WriteAllTextAsync(ConfigFile, "akkachat.auth.reveal-codes = on\n" + hocon);
+        await File.WriteAllTextAsync(ConfigFile, TestDefaults + hocon);
 
     /// <summary>A plain protocol client connected to this node.</summary>
     public Task<ProtocolClient> ConnectAsync() => ProtocolClient.ConnectAsync(Port);
@@ -166,6 +166,13 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
             // left for the OS to clean up
         }
     }
+
+    /// <summary>
+    /// What every test node runs with, before the test's own settings: codes revealed, and the
+    /// AUTH_REQUEST_CODE limits lifted, since tests register many users from one address (the
+    /// limits' own tests set them again).
+    /// </summary>
+    public const string TestDefaults = "akkachat.auth.reveal-codes = on\n" + "akkachat.registration.code-requests-per-phone-burst = 1000000\nakkachat.registration.code-requests-per-address-burst = 1000000\n";
 
     public static int FreePort()
     {

@@ -108,3 +108,40 @@ public sealed class LimitsTests(StrictNodeFixture fixture) : IClassFixture<Stric
         }
     }
 }
+
+/// <summary>AUTH_REQUEST_CODE limits, on a node of their own with small ones.</summary>
+[Trait("Category", "Slow")]
+public sealed class CodeRequestLimitTests
+{
+    [Fact]
+    public async Task Code_requests_over_the_per_phone_and_per_address_limits_get_rate_limited_and_the_connection_stays_open()
+    {
+        await using var node = await NodeProcess.StartAsync("""
+            akkachat.registration.code-requests-per-phone-burst = 2
+            akkachat.registration.code-requests-per-phone-interval = 1h
+            akkachat.registration.code-requests-per-address-burst = 4
+            akkachat.registration.code-requests-per-address-interval = 1h
+            """);
+        await using var client = await node.ConnectAsync();
+        var phone = TestPhones.New();
+        for (var i = 0; i < 2; i++)
+        {
+            await client.SendAsync(new AuthRequestCode { Phone = phone });
+            await client.ExpectAsync<AuthCodeSent>();
+        }
+
+        await client.SendAsync(new AuthRequestCode { Phone = phone });
+        await client.ExpectErrorAsync(ErrorCode.RateLimited, phone);
+        await client.ExpectAliveAsync();
+
+        // The same address, other numbers: its budget of four has one left (the refused request
+        // counted too), then it is spent.
+        await client.SendAsync(new AuthRequestCode { Phone = TestPhones.New() });
+        await client.ExpectAsync<AuthCodeSent>();
+
+        var next = TestPhones.New();
+        await client.SendAsync(new AuthRequestCode { Phone = next });
+        await client.ExpectErrorAsync(ErrorCode.RateLimited, next);
+        await client.ExpectAliveAsync();
+    }
+}

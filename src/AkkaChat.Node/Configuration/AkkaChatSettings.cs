@@ -29,6 +29,9 @@ public sealed record AkkaChatSettings
 
     public required int MaxDeviceTokens { get; init; }
 
+    /// <summary>AUTH_REQUEST_CODE limits per phone and per source address (akkachat.registration).</summary>
+    public required AkkaChat.Node.Registration.CodeRequestLimits CodeRequests { get; init; }
+
     /// <summary>The connection actor's own settings (akkachat.connection).</summary>
     public required ConnectionSettings Connection { get; init; }
 
@@ -87,6 +90,11 @@ public sealed record AkkaChatSettings
             CodeTtl = PositiveTime(c, "auth.code-ttl"),
             CodeMaxTries = Positive(c, "auth.code-max-tries"),
             MaxDeviceTokens = Positive(c, "auth.max-device-tokens"),
+            CodeRequests = new AkkaChat.Node.Registration.CodeRequestLimits(
+                Positive(c, "registration.code-requests-per-phone-burst"),
+                PositiveTime(c, "registration.code-requests-per-phone-interval"),
+                Positive(c, "registration.code-requests-per-address-burst"),
+                PositiveTime(c, "registration.code-requests-per-address-interval")),
             Connection = new ConnectionSettings(
                 PositiveTime(c, "connection.auth-timeout"),
                 PositiveTime(c, "connection.close-timeout"),

@@ -373,6 +373,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
 
     string? IConnection.Phone => _phone;
 
+    string IConnection.SourceAddress => System.Net.IPEndPoint.TryParse(_remote, out var endpoint) ? endpoint.Address.ToString() : _remote;
+
     RuntimeSettings IConnection.Runtime => _runtime.Current;
 
     void IConnection.Write(IMessage message) => Write(message);

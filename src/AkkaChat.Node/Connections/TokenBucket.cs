@@ -10,6 +10,9 @@ public struct TokenBucket
     private long _lastMs;
     private bool _started;
 
+    /// <summary>When a token was last asked for (monotonic milliseconds).</summary>
+    public readonly long LastTakenMs => _lastMs;
+
     public bool TryTake(long nowMs, double perSecond, int burst)
     {
         if (!_started)

@@ -21,6 +21,9 @@ public interface IConnection
     /// <summary>The logged-in user's E.164 number; null before login.</summary>
     string? Phone { get; }
 
+    /// <summary>The client's IP address (without the port), as the socket names it.</summary>
+    string SourceAddress { get; }
+
     /// <summary>The hot-reloadable settings, as they are now.</summary>
     RuntimeSettings Runtime { get; }
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using AkkaChat.Node.Auth;
+using AkkaChat.Node.Configuration;
 using AkkaChat.Node.UserDirectory;
 using Microsoft.Extensions.DependencyInjection;
 using AkkaChat.Node.Contracts;
@@ -17,8 +18,10 @@ namespace AkkaChat.Node.Registration;
 /// token) and AUTH_LOGIN (a token), before login; after login each is a BAD_REQUEST.
 /// <para>AUTH_LOGIN is answered from the user directory when the number or the token is unknown
 /// there (AUTH_FAILED, without recovering the user's journal); otherwise the user actor decides.</para>
-public sealed class RegistrationModule(IUserDirectory directory) : INodeModule
+public sealed class RegistrationModule(IUserDirectory directory, AkkaChatSettings settings) : INodeModule
 {
+    private readonly CodeRequestLimiter _codeRequests = new(settings.CodeRequests);
+
     public string Name => "registration";
 
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
@@ -26,7 +29,16 @@ public sealed class RegistrationModule(IUserDirectory directory) : INodeModule
         var users = registry.Get<UserShard>();
         routes
             .Serve<AuthRequestCode>(ConnectionPhase.BeforeLogin, (request, connection) =>
-                users.Tell(new RequestCode { Phone = PhoneNumber.Parse(request.Phone).Value }, connection.Self))
+            {
+                var phone = PhoneNumber.Parse(request.Phone).Value;
+                if (!_codeRequests.TryTake(phone, connection.SourceAddress))
+                {
+                    connection.Reply(ProtocolError.Of(ErrorCode.RateLimited, "too many code requests; try again later", phone));
+                    return;
+                }
+
+                users.Tell(new RequestCode { Phone = phone }, connection.Self);
+            })
             .Serve<AuthVerify>(ConnectionPhase.BeforeLogin, (verify, connection) =>
             {
                 var phone = PhoneNumber.Parse(verify.Phone).Value;

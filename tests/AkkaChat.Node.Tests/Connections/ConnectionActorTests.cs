@@ -499,7 +499,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         var registry = new ActorRegistry();
         registry.Register<UserShard>(users);
         directory ??= KnownUsers();
-        return FrameRoutes.Build([new SessionsModule(), new RegistrationModule(directory), new InboxModule(settings, directory)], registry);
+        return FrameRoutes.Build([new SessionsModule(), new RegistrationModule(directory, settings), new InboxModule(settings, directory)], registry);
     }
 
     private static InMemoryUserDirectory KnownUsers()
