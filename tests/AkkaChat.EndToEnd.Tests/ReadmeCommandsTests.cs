@@ -27,7 +27,7 @@ public sealed class ReadmeCommandsTests
         var strayBefore = File.Exists(inProjectFolder) ? File.GetLastWriteTimeUtc(inProjectFolder) : (DateTime?)null;
 
         await using var node = ShellProcess.Start(command);
-        var banner = await node.WaitForAsync(l => l.Contains("listening on"), "the node's banner", Deadline);
+        var banner = await node.WaitForAsync(l => l.StartsWith("AkkaChat node", StringComparison.Ordinal), "the node's banner", Deadline);
 
         Assert.Contains("listening on 0.0.0.0:4700", banner);
         Assert.Contains($"data in {Path.Combine(Root, "data", "akkachat.db")}", banner);
