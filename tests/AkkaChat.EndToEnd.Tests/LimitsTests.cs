@@ -145,3 +145,40 @@ public sealed class CodeRequestLimitTests
         await client.ExpectAliveAsync();
     }
 }
+
+/// <summary>The SEND rate limit across connections of one user, on a node of its own.</summary>
+[Trait("Category", "Slow")]
+public sealed class UserSendRateTests
+{
+    [Fact]
+    public async Task The_send_rate_limit_is_per_user_so_a_new_connection_continues_the_spent_budget()
+    {
+        // A refill slower than any test run: the only way to a fresh burst would be a fresh bucket.
+        await using var node = await NodeProcess.StartAsync("""
+            akkachat.rate-limit.send-per-second = 0.001
+            akkachat.rate-limit.send-burst = 3
+            """);
+        var bob = TestPhones.New();
+        await using (var b = await node.ConnectAsync())
+        {
+            await b.RegisterAsync(bob);
+        }
+
+        var alice = TestPhones.New();
+        AuthOk registered;
+        await using (var first = await node.ConnectAsync())
+        {
+            registered = await first.RegisterAsync(alice);
+            for (var i = 0; i < 3; i++)
+            {
+                await first.SendTextAsync(bob, $"spent-{i}", "the whole burst");
+            }
+        }
+
+        await using var second = await node.ConnectAsync();
+        await second.LoginAsync(alice, registered.Token);
+        await second.SendAsync(new Send { ClientMsgId = "after-reconnect", To = bob, Body = ByteString.CopyFromUtf8("no new burst") });
+        await second.ExpectErrorAsync(ErrorCode.RateLimited, "after-reconnect");
+        await second.ExpectAliveAsync();
+    }
+}

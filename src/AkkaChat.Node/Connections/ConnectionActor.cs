@@ -45,7 +45,6 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private IActorRef? _user; // the user actor this session is attached to, watched
     private long _loggedInAtMs; // AUTH_OK.server_time_ms: ranks this session against other logins
     private long _lastReceivedMs = Environment.TickCount64;
-    private TokenBucket _sendBudget;
     private List<object>? _held; // messages that wait for the next state, in arrival order
     private bool _awaiting; // a handler waits for a task: client frames are held until it completes
     private long _resumingSinceMs = -1; // while the session asks to be attached again; -1 when attached
@@ -384,7 +383,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     bool IConnection.TryTakeSendBudget()
     {
         var runtime = _runtime.Current;
-        return _sendBudget.TryTake(Environment.TickCount64, runtime.SendPerSecond, runtime.SendBurst);
+        return SendBudgets.Get(Context.System).TryTake(_phone!, Environment.TickCount64, runtime.SendPerSecond, runtime.SendBurst);
     }
 
     void IConnection.BeginLogin(string phone, IActorRef target, object command)
