@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Web;
 using AkkaChat.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,7 @@ public static class ChatNodeHost
             config,
             settings,
             options.ConfigFile is null ? null : new ConfigFile(Path.GetFullPath(options.ConfigFile), options.Overrides));
+        builder.Services.AddAkkaChatWeb(config, settings);
         return (builder.Build(), settings);
     }
 

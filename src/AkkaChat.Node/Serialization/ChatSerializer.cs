@@ -34,6 +34,8 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("ss", ResumeSession.Parser);
         Register("sd", SessionResumed.Parser);
         Register("si", SessionInterrupted.Parser);
+        Register("ct", CheckToken.Parser);
+        Register("tc", TokenChecked.Parser);
         // wire payloads a user actor sends to a (possibly remote) connection
         Register("w81", AuthCodeSent.Parser);
         Register("w82", AuthOk.Parser);

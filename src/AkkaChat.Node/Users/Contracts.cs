@@ -21,3 +21,5 @@ public sealed partial class StoreReceipt : IWithUserId { string IWithUserId.User
 public sealed partial class ReceiptStored : IWithUserId { string IWithUserId.UserId => Phone; }
 
 public sealed partial class ResumeSession : IWithUserId { string IWithUserId.UserId => Phone; }
+
+public sealed partial class CheckToken : IWithUserId { string IWithUserId.UserId => Phone; }

@@ -94,6 +94,9 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
             case ResumeSession resume:
                 HandleResume(resume);
                 break;
+            case CheckToken check:
+                Sender.Tell(new TokenChecked { Valid = _state.Registered && _state.HasToken(check.TokenHash.Span) });
+                break;
             case SubmitMessage submit:
                 HandleSubmit(submit);
                 break;
