@@ -53,7 +53,7 @@ internal sealed class WebHost : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _media.InitializeAsync(cancellationToken);
-        var connections = await _system.ActorSelection(ConnectionsPath).ResolveOne(AskTimeout);
+        var connections = await ResolveConnectionsAsync(cancellationToken);
         var materializer = _system.Materializer(namePrefix: "websocket");
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
@@ -97,6 +97,26 @@ internal sealed class WebHost : IHostedService
 
         await _app.StopAsync(cancellationToken);
         await _app.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The node supervisor creates the connections supervisor when it starts, which may be just after
+    /// the actor system's hosted service returns: ask until it answers, within the deadline.
+    /// </summary>
+    private async Task<IActorRef> ResolveConnectionsAsync(CancellationToken cancellationToken)
+    {
+        var until = DateTime.UtcNow + AskTimeout;
+        while (true)
+        {
+            try
+            {
+                return await _system.ActorSelection(ConnectionsPath).ResolveOne(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+            catch (ActorNotFoundException) when (DateTime.UtcNow < until)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+        }
     }
 
     private async Task AcceptWebSocketAsync(HttpContext context, IActorRef connections, IMaterializer materializer)
