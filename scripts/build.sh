@@ -10,6 +10,9 @@
 # Unless --fast, the multi-node tests need PostgreSQL: this script starts a private server with
 # scripts/start-postgres.sh (installing Debian's package if missing) and stops it when done.
 #
+# Unless --fast, the browser tests need Chromium: Debian's chromium package is installed if missing.
+# The node's build runs npm (Node.js 20 or later) to build the web client.
+#
 # Prints "Tests: N passed, N failed, N skipped" last and exits non-zero on any failure.
 set -euo pipefail
 
@@ -54,7 +57,17 @@ if [ "$filter" != "Category!=Slow" ] && [ -z "${AKKACHAT_TEST_POSTGRES:-}" ]; th
   trap 'bash scripts/stop-postgres.sh >/dev/null 2>&1 || true' EXIT
 fi
 
+if [ "$filter" != "Category!=Slow" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "build.sh: installing chromium (Debian package) for the browser tests" >&2
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2
+fi
+
 status=0
+# The web client's own unit tests (vitest: the protobuf codec and frame table); the node's build has
+# installed its packages.
+(cd src/AkkaChat.WebClient && npm test --silent) || status=$?
 dotnet "${args[@]}" || status=$?
 
 # One closing line for every runner: the totals over all test assemblies' TRX files.

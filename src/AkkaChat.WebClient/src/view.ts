@@ -6,12 +6,12 @@ export function $<T extends HTMLElement = HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
 }
 
-const TICKS: Record<Tick, string> = { pending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "⚠" };
+const TICKS: Record<Tick, string> = { pending: "◔", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
 
 function preview(m: ChatMessage | undefined): string {
   if (!m) return "";
-  if (m.kind === Kind.IMAGE) return "📷 Photo";
-  if (m.kind === Kind.AUDIO) return "🎤 Voice message";
+  if (m.kind === Kind.IMAGE) return "Photo";
+  if (m.kind === Kind.AUDIO) return "Voice message";
   return m.text;
 }
 
