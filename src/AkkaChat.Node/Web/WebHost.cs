@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Streams;
+using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Connections;
 using AkkaChat.Node.Hosting;
 using AkkaChat.Node.Web.Media;
@@ -18,7 +19,8 @@ namespace AkkaChat.Node.Web;
 
 /// <summary>
 /// The node's web port (ASP.NET Core on Kestrel, <c>akkachat.web</c>): the protocol over WebSocket at
-/// <c>/v1/ws</c>, media at <c>/v1/media</c>, and the browser client at <c>/</c>. It runs as its own
+/// <c>/v1/ws</c>, media at <c>/v1/media</c>, health at <c>/healthz</c> and <c>/readyz</c>, and the
+/// browser client at <c>/</c>. It runs as its own
 /// small web application inside the node's host, started after the actor system (whose connection
 /// supervisor every WebSocket goes through) and stopped before it.
 /// </summary>
@@ -30,6 +32,7 @@ internal sealed class WebHost : IHostedService
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
     private readonly WebSettings _settings;
+    private readonly AkkaChatSettings _node;
     private readonly ActorSystem _system;
     private readonly IMediaStore _media;
     private readonly IMediaAuthorizer _authorizer;
@@ -37,9 +40,10 @@ internal sealed class WebHost : IHostedService
     private readonly ILogger _log;
     private WebApplication? _app;
 
-    public WebHost(WebSettings settings, ActorSystem system, IMediaStore media, IMediaAuthorizer authorizer, ILoggerFactory loggers)
+    public WebHost(WebSettings settings, AkkaChatSettings node, ActorSystem system, IMediaStore media, IMediaAuthorizer authorizer, ILoggerFactory loggers)
     {
         _settings = settings;
+        _node = node;
         _system = system;
         _media = media;
         _authorizer = authorizer;
@@ -68,6 +72,7 @@ internal sealed class WebHost : IHostedService
         _app.UseWebSockets();
         _app.Map("/v1/ws", context => AcceptWebSocketAsync(context, connections, materializer));
         _app.MapMedia(_media, _authorizer, _settings);
+        _app.MapHealth(_system, _node);
         ServeClient(_app);
         await _app.StartAsync(cancellationToken);
 
@@ -90,7 +95,7 @@ internal sealed class WebHost : IHostedService
             var node = await _system.ActorSelection("/user/node").ResolveOne(AskTimeout);
             await node.Ask<Akka.Done>(NodeSupervisor.StopAccepting.Instance, TimeSpan.FromSeconds(9), cancellationToken);
         }
-        catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException or TaskCanceledException)
+        catch (Exception e) // the actor system may be gone already (terminated first); the web port stops regardless
         {
             _log.LogWarning("Connections did not all close before the web port stopped: {Reason}", e.Message);
         }
