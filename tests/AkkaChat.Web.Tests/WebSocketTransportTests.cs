@@ -120,3 +120,67 @@ public sealed class WebSocketTransportTests(WebNodeFixture fixture) : IClassFixt
         Assert.Equal(System.Net.HttpStatusCode.UpgradeRequired, answer.StatusCode);
     }
 }
+
+/// <summary>Shutdown with WebSocket sessions open: each is closed cleanly before the process exits.</summary>
+[Trait("Category", "Slow")]
+public sealed class WebSocketShutdownTests
+{
+    [Fact]
+    public async Task Sigterm_closes_every_websocket_session_cleanly_and_the_node_exits_0()
+    {
+        await using var node = await NodeProcess.StartAsync(WebNodeFixture.Config);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.WebPort}/") };
+        await WebNodeFixture.WaitForWebPortAsync(node, http);
+        await using var loggedIn = await WebSocketClient.ConnectAsync(node.WebPort);
+        await loggedIn.RegisterAsync(TestPhones.New());
+        await using var anonymous = await WebSocketClient.ConnectAsync(node.WebPort);
+        await anonymous.SendAsync(new Ping { Nonce = 1 });
+        await anonymous.ExpectAsync<Pong>();
+
+        var closes = new[] { loggedIn.ExpectClosedAsync(), anonymous.ExpectClosedAsync() };
+        await node.TerminateAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([WebSocketCloseStatus.NormalClosure, WebSocketCloseStatus.NormalClosure], await Task.WhenAll(closes));
+        Assert.Equal(0, node.ExitCode);
+    }
+}
+
+/// <summary>A node with a short idle timeout and room for two connections.</summary>
+public sealed class TightLimitsNodeFixture : WebNodeFixture
+{
+    protected override string NodeConfig => Config + """
+
+        akkachat.connection.idle-timeout = 4s
+        akkachat.connection.max-connections = 2
+        """;
+}
+
+/// <summary>The connection limits of TCP apply to WebSocket sessions, counted together with TCP ones.</summary>
+[Trait("Category", "Slow")]
+public sealed class WebSocketLimitsTests(TightLimitsNodeFixture fixture) : IClassFixture<TightLimitsNodeFixture>
+{
+    [Fact]
+    public async Task A_silent_websocket_session_gets_idle_timeout_and_close_code_1000()
+    {
+        await using var web = await WebSocketClient.ConnectAsync(fixture.Node.WebPort);
+        await web.RegisterAsync(TestPhones.New());
+        var error = await web.ExpectAsync<Error>(TimeSpan.FromSeconds(30));
+        Assert.Equal(ErrorCode.IdleTimeout, error.ErrorCode);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await web.ExpectClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_websocket_past_the_connection_limit_shared_with_tcp_gets_overloaded_and_close_code_1013()
+    {
+        await using var tcp1 = await fixture.Node.ConnectAsync();
+        await using var tcp2 = await fixture.Node.ConnectAsync();
+        foreach (var tcp in new[] { tcp1, tcp2 })
+        {
+            await tcp.SendAsync(new Ping { Nonce = 1 }); // both are open and counted
+            await tcp.ExpectAsync<Pong>();
+        }
+
+        await using var web = await WebSocketClient.ConnectAsync(fixture.Node.WebPort);
+        await web.ExpectErrorAsync(ErrorCode.Overloaded);
+        Assert.Equal((WebSocketCloseStatus)1013, await web.ExpectClosedAsync());
+    }
+}

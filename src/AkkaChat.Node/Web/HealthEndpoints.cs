@@ -32,24 +32,22 @@ internal static class HealthEndpoints
         });
         app.MapGet("/readyz", async context =>
         {
-            var checks = new (string Name, Func<Task<string?>> Check)[]
-            {
-                ("listener", () => Task.FromResult(Listening(node))),
-                ("journal", () => JournalAsync(node, context.RequestAborted)),
-                ("member", () => Task.FromResult(Member(system))),
-            };
-            var lines = new List<string>();
-            var ready = true;
-            foreach (var (name, check) in checks)
-            {
-                var problem = await check();
-                ready &= problem is null;
-                lines.Add($"{name}: {problem ?? "ok"}");
-            }
-
+            var (ready, report) = await ReadinessAsync(system, node, context.RequestAborted);
             context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-            await context.Response.WriteAsync(string.Join('\n', lines) + "\n");
+            await context.Response.WriteAsync(report);
         });
+    }
+
+    /// <summary>Each check, one line "name: ok" or "name: problem".</summary>
+    private static async Task<(bool Ready, string Report)> ReadinessAsync(ActorSystem system, AkkaChatSettings node, CancellationToken cancellationToken)
+    {
+        var results = new[]
+        {
+            ("listener", Listening(node)),
+            ("journal", await JournalAsync(node, cancellationToken)),
+            ("member", Member(system)),
+        };
+        return (results.All(r => r.Item2 is null), string.Concat(results.Select(r => $"{r.Item1}: {r.Item2 ?? "ok"}\n")));
     }
 
     /// <summary>Null when a socket listens on the protocol port (the node's own: a second one could not bind it).</summary>
