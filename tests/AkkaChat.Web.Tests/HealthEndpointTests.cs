@@ -38,3 +38,38 @@ public sealed class HealthEndpointTests(WebNodeFixture fixture) : IClassFixture<
         return true;
     }
 }
+
+/// <summary>/metrics of a running node, checked by Prometheus's own promtool.</summary>
+[Trait("Category", "Slow")]
+public sealed class MetricsEndpointTests(WebNodeFixture fixture) : IClassFixture<WebNodeFixture>
+{
+    [Fact]
+    public async Task Metrics_pass_promtool_and_count_websocket_sessions_and_media_uploads()
+    {
+        await using var web = await WebSocketClient.ConnectAsync(fixture.Node.WebPort);
+        await web.SendAsync(new AkkaChat.Protocol.Messages.Ping { Nonce = 1 });
+        await web.ExpectAsync<AkkaChat.Protocol.Messages.Pong>();
+        using (var unauthorized = new HttpRequestMessage(HttpMethod.Post, "v1/media") { Content = new ByteArrayContent([1]) })
+        {
+            (await fixture.Http.SendAsync(unauthorized)).Dispose();
+        }
+
+        var text = await fixture.Http.GetStringAsync("metrics");
+        Assert.Contains("akkachat_websocket_sessions 1", text);
+        Assert.Matches("akkachat_media_uploads_total\\{result=\"unauthorized\"\\} [1-9]", text);
+        Assert.Contains("akkachat_connections_accepted_total", text); // the node's own meter
+        Assert.Contains("dotnet_total_memory_bytes", text); // the runtime's heap
+
+        var promtool = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("promtool", "check metrics")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await promtool.StandardInput.WriteAsync(text);
+        promtool.StandardInput.Close();
+        var problems = await promtool.StandardError.ReadToEndAsync() + await promtool.StandardOutput.ReadToEndAsync();
+        await promtool.WaitForExitAsync();
+        Assert.True(promtool.ExitCode == 0, $"promtool check metrics: {problems}");
+    }
+}

@@ -19,7 +19,8 @@ namespace AkkaChat.Node.Web;
 
 /// <summary>
 /// The node's web port (ASP.NET Core on Kestrel, <c>akkachat.web</c>): the protocol over WebSocket at
-/// <c>/v1/ws</c>, media at <c>/v1/media</c>, health at <c>/healthz</c> and <c>/readyz</c>, and the
+/// <c>/v1/ws</c>, media at <c>/v1/media</c>, health at <c>/healthz</c> and <c>/readyz</c>, Prometheus
+/// metrics at <c>/metrics</c>, and the
 /// browser client at <c>/</c>. It runs as its own
 /// small web application inside the node's host, started after the actor system (whose connection
 /// supervisor every WebSocket goes through) and stopped before it.
@@ -36,17 +37,19 @@ internal sealed class WebHost : IHostedService
     private readonly ActorSystem _system;
     private readonly IMediaStore _media;
     private readonly IMediaAuthorizer _authorizer;
+    private readonly WebMetrics _metrics;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private WebApplication? _app;
 
-    public WebHost(WebSettings settings, AkkaChatSettings node, ActorSystem system, IMediaStore media, IMediaAuthorizer authorizer, ILoggerFactory loggers)
+    public WebHost(WebSettings settings, AkkaChatSettings node, ActorSystem system, IMediaStore media, IMediaAuthorizer authorizer, WebMetrics metrics, ILoggerFactory loggers)
     {
         _settings = settings;
         _node = node;
         _system = system;
         _media = media;
         _authorizer = authorizer;
+        _metrics = metrics;
         _loggers = loggers;
         _log = loggers.CreateLogger("AkkaChat.Node.Web");
     }
@@ -71,8 +74,13 @@ internal sealed class WebHost : IHostedService
         _app = builder.Build();
         _app.UseWebSockets();
         _app.Map("/v1/ws", context => AcceptWebSocketAsync(context, connections, materializer));
-        _app.MapMedia(_media, _authorizer, _settings);
+        _app.MapMedia(_media, _authorizer, _settings, _metrics);
         _app.MapHealth(_system, _node);
+        _app.MapGet("/metrics", async context =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await _metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+        });
         ServeClient(_app);
         await _app.StartAsync(cancellationToken);
 
@@ -136,7 +144,15 @@ internal sealed class WebHost : IHostedService
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var remote = $"ws:{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
         var admitted = await connections.Ask<ConnectionsSupervisor.Admitted>(new ConnectionsSupervisor.AdmitConnection(remote), AskTimeout);
-        await new WebSocketConnection(socket, _settings.CloseTimeout).RunAsync(admitted.Flow, materializer);
+        _metrics.WebSocketSessions.Add(1);
+        try
+        {
+            await new WebSocketConnection(socket, _settings.CloseTimeout).RunAsync(admitted.Flow, materializer);
+        }
+        finally
+        {
+            _metrics.WebSocketSessions.Add(-1);
+        }
     }
 
     /// <summary>

@@ -26,6 +26,7 @@ public static class WebHostingExtensions
             ? new PostgresMediaStore(node.StorageConnectionString, settings.MediaChunkBytes)
             : new FileMediaStore(Path.Combine(Path.GetFullPath(node.DataDir), "media"), settings.MediaChunkBytes));
         services.AddSingleton<IMediaAuthorizer, UserShardMediaAuthorizer>();
+        services.AddSingleton<WebMetrics>();
         services.AddSingleton<WebHost>();
         services.AddHostedService(provider => provider.GetRequiredService<WebHost>());
         services.AddHostedService<MediaSweeper>();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
+using AkkaChat.Node.Web;
 
 namespace AkkaChat.Node.Web.Media;
 
@@ -13,23 +14,25 @@ namespace AkkaChat.Node.Web.Media;
 /// </summary>
 internal static class MediaEndpoints
 {
-    public static void MapMedia(this IEndpointRouteBuilder app, IMediaStore store, IMediaAuthorizer authorizer, WebSettings settings)
+    public static void MapMedia(this IEndpointRouteBuilder app, IMediaStore store, IMediaAuthorizer authorizer, WebSettings settings, WebMetrics metrics)
     {
-        app.MapPost("/v1/media", async context => await (await UploadAsync(context, store, authorizer, settings)).ExecuteAsync(context));
+        app.MapPost("/v1/media", async context => await (await UploadAsync(context, store, authorizer, settings, metrics)).ExecuteAsync(context));
         app.MapGet("/v1/media/{id}", async context =>
             await (await DownloadAsync(context, (string)context.Request.RouteValues["id"]!, store, authorizer)).ExecuteAsync(context));
     }
 
-    private static async Task<IResult> UploadAsync(HttpContext context, IMediaStore store, IMediaAuthorizer authorizer, WebSettings settings)
+    private static async Task<IResult> UploadAsync(HttpContext context, IMediaStore store, IMediaAuthorizer authorizer, WebSettings settings, WebMetrics metrics)
     {
         var phone = await AuthenticateAsync(context, authorizer);
         if (phone is null)
         {
+            metrics.MediaUploads.Add(1, new KeyValuePair<string, object?>("result", "unauthorized"));
             return Unauthorized(context);
         }
 
         if (context.Request.ContentLength > settings.MediaMaxBytes)
         {
+            metrics.MediaUploads.Add(1, new KeyValuePair<string, object?>("result", "too_large"));
             return TooLarge(settings.MediaMaxBytes);
         }
 
@@ -42,10 +45,13 @@ internal static class MediaEndpoints
         try
         {
             var stored = await store.SaveAsync(media, context.Request.Body, settings.MediaMaxBytes, context.RequestAborted);
+            metrics.MediaUploads.Add(1, new KeyValuePair<string, object?>("result", "stored"));
+            metrics.MediaUploadedBytes.Add(stored.Length);
             return Results.Json(new UploadAnswer(stored.Id, stored.ExpiresAtMs), MediaJson.Default.UploadAnswer);
         }
         catch (MediaTooLargeException)
         {
+            metrics.MediaUploads.Add(1, new KeyValuePair<string, object?>("result", "too_large"));
             return TooLarge(settings.MediaMaxBytes);
         }
     }
