@@ -59,6 +59,7 @@ public sealed class MetricsEndpointTests(WebNodeFixture fixture) : IClassFixture
         Assert.Matches("akkachat_media_uploads_total\\{result=\"unauthorized\"\\} [1-9]", text);
         Assert.Contains("akkachat_connections_accepted_total", text); // the node's own meter
         Assert.Contains("dotnet_total_memory_bytes", text); // the runtime's heap
+        Assert.Contains("process_working_set_bytes", text);
 
         var promtool = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("promtool", "check metrics")
         {

@@ -144,14 +144,14 @@ internal sealed class WebHost : IHostedService
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var remote = $"ws:{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
         var admitted = await connections.Ask<ConnectionsSupervisor.Admitted>(new ConnectionsSupervisor.AdmitConnection(remote), AskTimeout);
-        _metrics.WebSocketSessions.Add(1);
+        _metrics.WebSocketSessions.Inc();
         try
         {
             await new WebSocketConnection(socket, _settings.CloseTimeout).RunAsync(admitted.Flow, materializer);
         }
         finally
         {
-            _metrics.WebSocketSessions.Add(-1);
+            _metrics.WebSocketSessions.Dec();
         }
     }
 

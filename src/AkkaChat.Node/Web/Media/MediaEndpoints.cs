@@ -26,13 +26,13 @@ internal static class MediaEndpoints
         var phone = await AuthenticateAsync(context, authorizer);
         if (phone is null)
         {
-            metrics.MediaUploads.Add(1, new KeyValuePair<string, object?>("result", "unauthorized"));
+            metrics.MediaUploads.WithLabels("unauthorized").Inc();
             return Unauthorized(context);
         }
 
         if (context.Request.ContentLength > settings.MediaMaxBytes)
         {
-            metrics.MediaUploads.Add(1, new KeyValuePair<string, object?>("result", "too_large"));
+            metrics.MediaUploads.WithLabels("too_large").Inc();
             return TooLarge(settings.MediaMaxBytes);
         }
 
@@ -45,13 +45,13 @@ internal static class MediaEndpoints
         try
         {
             var stored = await store.SaveAsync(media, context.Request.Body, settings.MediaMaxBytes, context.RequestAborted);
-            metrics.MediaUploads.Add(1, new KeyValuePair<string, object?>("result", "stored"));
-            metrics.MediaUploadedBytes.Add(stored.Length);
+            metrics.MediaUploads.WithLabels("stored").Inc();
+            metrics.MediaUploadedBytes.Inc(stored.Length);
             return Results.Json(new UploadAnswer(stored.Id, stored.ExpiresAtMs), MediaJson.Default.UploadAnswer);
         }
         catch (MediaTooLargeException)
         {
-            metrics.MediaUploads.Add(1, new KeyValuePair<string, object?>("result", "too_large"));
+            metrics.MediaUploads.WithLabels("too_large").Inc();
             return TooLarge(settings.MediaMaxBytes);
         }
     }
