@@ -111,6 +111,8 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new ResumeSession { Phone = me };
         yield return new SessionResumed { Phone = me };
         yield return new SessionInterrupted { Phone = me };
+        yield return new CheckToken { Phone = me, TokenHash = ByteString.CopyFrom(new byte[32]) };
+        yield return new TokenChecked { Valid = true };
         // wire payloads to a connection
         yield return new AuthCodeSent { ExpiresInS = 600, DevCode = "123456" };
         yield return new AuthOk { Token = ByteString.CopyFrom(new byte[32]), ServerTimeMs = 1, Node = "n1", Pending = 2 };
