@@ -108,6 +108,8 @@ public sealed class ChatCluster : IChatNodes, IAsyncDisposable
         $"akkachat.node-name = \"{name}\"",
         "akkachat.listen.host = \"127.0.0.1\"",
         $"akkachat.listen.port = {port}",
+        "akkachat.web.host = \"127.0.0.1\"",
+        "akkachat.web.port = 0",
         "akkachat.auth.reveal-codes = on",
         "akkachat.management.port = 0",
         "akkachat.storage.provider = postgresql",
