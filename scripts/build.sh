@@ -10,6 +10,10 @@
 # Unless --fast, the multi-node tests need PostgreSQL: this script starts a private server with
 # scripts/start-postgres.sh (installing Debian's package if missing) and stops it when done.
 #
+# Unless --fast, the web port's tests need Chromium and promtool: Debian's chromium and prometheus
+# packages are installed if missing.
+# The node's build runs npm (Node.js 20 or later) to build the web client.
+#
 # Prints "Tests: N passed, N failed, N skipped" last and exits non-zero on any failure.
 set -euo pipefail
 
@@ -54,7 +58,20 @@ if [ "$filter" != "Category!=Slow" ] && [ -z "${AKKACHAT_TEST_POSTGRES:-}" ]; th
   trap 'bash scripts/stop-postgres.sh >/dev/null 2>&1 || true' EXIT
 fi
 
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)              # the browser tests
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)  # promtool checks /metrics
+if [ "$filter" != "Category!=Slow" ] && [ ${#missing[@]} -gt 0 ]; then
+  echo "build.sh: installing ${missing[*]} (Debian packages) for the web port's tests" >&2
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+fi
+
 status=0
+# The web client's own unit tests (vitest: the protobuf codec and frame table); the node's build has
+# installed its packages.
+(cd src/AkkaChat.WebClient && npm test --silent) || status=$?
 dotnet "${args[@]}" || status=$?
 
 # One closing line for every runner: the totals over all test assemblies' TRX files.

@@ -108,6 +108,8 @@ public sealed class ChatCluster : IChatNodes, IAsyncDisposable
         $"akkachat.node-name = \"{name}\"",
         "akkachat.listen.host = \"127.0.0.1\"",
         $"akkachat.listen.port = {port}",
+        "akkachat.web.host = \"127.0.0.1\"",
+        "akkachat.web.port = 0",
         "akkachat.auth.reveal-codes = on",
         "akkachat.registration.code-requests-per-phone-burst = 1000000", // tests register many users from one address
         "akkachat.registration.code-requests-per-address-burst = 1000000",

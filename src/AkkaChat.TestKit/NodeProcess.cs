@@ -33,6 +33,9 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The web port (WebSocket, media, web client), a free one like <see cref="Port"/>.</summary>
+    public int WebPort { get; } = FreePort();
+
     public string Output
     {
         get
@@ -76,7 +79,8 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { NodeAssembly, "--config", ConfigFile, "--port", Port.ToString(), "--data-dir", Path.Combine(DataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\"", "--set", "akkachat.management.port = 0" })
+        foreach (var arg in new[] { NodeAssembly, "--config", ConfigFile, "--port", Port.ToString(), "--data-dir", Path.Combine(DataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\"",
+            "--set", "akkachat.web.host = \"127.0.0.1\"", "--set", $"akkachat.web.port = {WebPort}", "--set", "akkachat.management.port = 0" })
         {
             start.ArgumentList.Add(arg);
         }

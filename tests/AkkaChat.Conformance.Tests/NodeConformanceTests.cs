@@ -8,7 +8,7 @@ namespace AkkaChat.Conformance.Tests;
 public sealed class NodeConformanceTests(ITestOutputHelper log)
 {
     /// <summary>The areas the node serves; presence, typing, contacts, status, groups, keys, media and WebSocket follow with their features.</summary>
-    public const string ServedAreas = "framing,errors,login,sending,idempotency,ordering,delivery,receipts,retention";
+    public const string ServedAreas = "framing,errors,login,sending,idempotency,ordering,delivery,receipts,retention,media,websocket";
 
     // Short limits so that IDLE_TIMEOUT, OVERLOADED and RATE_LIMITED are observable within a test run.
     private const string Limits = """
@@ -25,7 +25,7 @@ public sealed class NodeConformanceTests(ITestOutputHelper log)
         var junit = Path.Combine(node.DataDir, "conformance.xml");
         var output = new StringWriter();
         var exit = await ConformanceCli.RunAsync(
-            [$"127.0.0.1:{node.Port}", "--only", ServedAreas, "--idle-timeout", "8s", "--max-connections", "40", "--timeout", "10s", "--junit", junit],
+            [$"127.0.0.1:{node.Port}", "--web-port", node.WebPort.ToString(), "--only", ServedAreas, "--idle-timeout", "8s", "--max-connections", "40", "--timeout", "10s", "--junit", junit],
             output, output, CancellationToken.None);
 
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

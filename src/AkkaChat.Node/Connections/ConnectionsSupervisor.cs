@@ -43,7 +43,8 @@ public sealed class ConnectionsSupervisor : ReceiveActor
         _users = users;
         _materializer = Context.Materializer();
 
-        Receive<IncomingConnection>(Accept);
+        Receive<IncomingConnection>(incoming => incoming.HandleWith(Admit(incoming.RemoteAddress.ToString() ?? "?"), _materializer));
+        Receive<AdmitConnection>(admit => Sender.Tell(new Admitted(Admit(admit.RemoteAddress))));
         Receive<Terminated>(_ =>
         {
             _open--;
@@ -74,34 +75,45 @@ public sealed class ConnectionsSupervisor : ReceiveActor
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(Decider.From(_ => Directive.Stop));
 
-    private void Accept(IncomingConnection incoming)
+    /// <summary>
+    /// The byte flow of one new connection of any transport: a <see cref="ConnectionStage"/> run by a
+    /// new <see cref="ConnectionActor"/>, or, past the connection limit or while shutting down, a flow
+    /// that answers ERROR{OVERLOADED} (or nothing) and ends. Every transport shares the one limit.
+    /// </summary>
+    private Flow<ByteString, ByteString, NotUsed> Admit(string remoteAddress)
     {
         if (_closeAllRequester is not null)
         {
-            incoming.HandleWith(Flow.FromSinkAndSource<ByteString, ByteString, NotUsed>(Sink.Cancelled<ByteString>(), Source.Empty<ByteString>()), _materializer);
-            return;
+            return Flow.FromSinkAndSource<ByteString, ByteString, NotUsed>(Sink.Cancelled<ByteString>(), Source.Empty<ByteString>());
         }
 
         var limit = _runtime.Current.MaxConnections;
         if (_open >= limit)
         {
-            _log.Warning("Refusing connection from {0}: {1} connections open, limit {2}", incoming.RemoteAddress, _open, limit);
+            _log.Warning("Refusing connection from {0}: {1} connections open, limit {2}", remoteAddress, _open, limit);
             NodeMetrics.ConnectionsRefused.Add(1);
             var overloaded = ByteString.FromBytes(FrameWriter.ToBytes(Error.Of(ErrorCode.Overloaded, "node is at its connection limit")));
-            incoming.HandleWith(Flow.FromSinkAndSource<ByteString, ByteString, NotUsed>(Sink.Ignore<ByteString>().MapMaterializedValue(_ => NotUsed.Instance), Source.Single(overloaded)), _materializer);
-            return;
+            return Flow.FromSinkAndSource<ByteString, ByteString, NotUsed>(Sink.Ignore<ByteString>().MapMaterializedValue(_ => NotUsed.Instance), Source.Single(overloaded));
         }
 
         var connection = Context.ActorOf(
-            ConnectionActor.Props(_settings.Connection, _runtime, _users, _routes, incoming.RemoteAddress.ToString() ?? "?"),
+            ConnectionActor.Props(_settings.Connection, _runtime, _users, _routes, remoteAddress),
             ConnectionNamePrefix + ++_nextId);
         Context.Watch(connection);
         _open++;
         NodeMetrics.ConnectionsAccepted.Add(1);
-        incoming.HandleWith(
-            Flow.FromGraph(new ConnectionStage(connection, _settings.ReceiveWindowFrames, _settings.Transport.SendBufferBytes, _settings.Transport.SlowReaderTimeout)),
-            _materializer);
+        return Flow.FromGraph(new ConnectionStage(connection, _settings.ReceiveWindowFrames, _settings.Transport.SendBufferBytes, _settings.Transport.SlowReaderTimeout));
     }
+
+    /// <summary>
+    /// From a transport other than TCP (the WebSocket endpoint): admit one connection from
+    /// <paramref name="RemoteAddress"/>. Answered with <see cref="Admitted"/>, whose flow the transport
+    /// must run exactly once (a connection actor waits for its stage).
+    /// </summary>
+    public sealed record AdmitConnection(string RemoteAddress);
+
+    /// <summary>The flow of frames (one frame per element, both ways) of an admitted connection.</summary>
+    public sealed record Admitted(Flow<ByteString, ByteString, NotUsed> Flow);
 
     /// <summary>Close every connection and accept no more; answered with Done once all are closed.</summary>
     public sealed class CloseAll

@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Management;
+using AkkaChat.Node.Web;
 using AkkaChat.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,7 @@ public static class ChatNodeHost
             settings,
             options.ConfigFile is null ? null : new ConfigFile(Path.GetFullPath(options.ConfigFile), options.Overrides));
         builder.AddManagement(config, settings, options);
+        builder.Services.AddAkkaChatWeb(config, settings);
         return (builder.Build(), settings);
     }
 

@@ -5,6 +5,7 @@ using Akka.Persistence;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Diagnostics;
+using AkkaChat.Node.Inbox;
 using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Contracts;
 using AkkaChat.Protocol;

@@ -1,374 +1,113 @@
 using AkkaChat.Node.Contracts;
-using AkkaChat.Protocol;
+using AkkaChat.Node.Inbox;
+using AkkaChat.Node.Registration;
 using AkkaChat.Protocol.Messages;
-using Google.Protobuf;
 
 namespace AkkaChat.Node.Users;
 
 /// <summary>
-/// Everything a user's queue remembers, and the rules that change it, free of actors and I/O.
-/// Decisions (<c>Decide*</c>) read the state and return the events to journal; <see cref="Apply"/>
-/// folds one event in. Replaying the journal through <see cref="Apply"/> rebuilds the same state.
-/// Mutable on purpose: a queue may hold thousands of items and is changed once per event.
+/// The state of the one persistent user entity, composed of the module parts that journal events:
+/// <see cref="RegistrationState"/> (Registration/) and <see cref="InboxState"/> (Inbox/). One entity,
+/// one journal and one snapshot for all parts (docs/node.md, "Feature modules"): a part adds its
+/// events to <see cref="Apply"/>'s routing and its fields to the snapshot. Sessions hold no durable
+/// state and have no part here. Replaying the journal through <see cref="Apply"/> rebuilds the same state.
 /// </summary>
 public sealed class UserState
 {
     /// <summary>Tokens kept per user by default (akkachat.auth.max-device-tokens): the newest devices win, the oldest token stops working.</summary>
     public const int DefaultMaxDeviceTokens = 8;
 
-    private readonly List<DeviceToken> _tokens = new();
-    private readonly SortedDictionary<ulong, OutboxEntry> _outbox = new();
-
     public UserState(string phone, int dedupCapacity, int maxDeviceTokens = DefaultMaxDeviceTokens)
     {
         Phone = phone;
-        MaxDeviceTokens = maxDeviceTokens;
-        Dedup = new DedupWindow(dedupCapacity);
+        Registration = new RegistrationState(maxDeviceTokens);
+        Queue = new InboxState(dedupCapacity);
     }
 
     public string Phone { get; }
 
-    /// <summary>Tokens kept: the newest devices win, the oldest token stops working.</summary>
-    public int MaxDeviceTokens { get; }
+    /// <summary>The registration part: registered or not, device tokens.</summary>
+    public RegistrationState Registration { get; }
 
-    public bool Registered { get; private set; }
+    /// <summary>The inbox part: queued items, dedup window, receipt outbox.</summary>
+    public InboxState Queue { get; }
 
-    /// <summary>The seq the next queued item gets; seqs start at 1 and never repeat for a user.</summary>
-    public ulong NextSeq { get; private set; } = 1;
+    // ---- the parts' state, read through the entity ----
 
-    /// <summary>The highest seq that left the queue (acknowledged or expired); 0 before any.</summary>
-    public ulong RemovedUpTo => NextSeq - 1 - (ulong)Inbox.Count;
+    public int MaxDeviceTokens => Registration.MaxDeviceTokens;
+    public bool Registered => Registration.Registered;
+    public IReadOnlyList<DeviceToken> Tokens => Registration.Tokens;
+    public ulong NextSeq => Queue.NextSeq;
+    public ulong RemovedUpTo => Queue.RemovedUpTo;
+    public InboxQueue Inbox => Queue.Inbox;
+    public DedupWindow Dedup => Queue.Dedup;
+    public IReadOnlyCollection<OutboxEntry> Outbox => Queue.Outbox;
+    public ulong NextOutboxId => Queue.NextOutboxId;
+    public ulong ExpiredTotal => Queue.ExpiredTotal;
 
-    public InboxQueue Inbox { get; } = new();
-
-    public DedupWindow Dedup { get; }
-
-    /// <summary>Receipts this user owes to senders, until their queues confirm storing them.</summary>
-    public IReadOnlyCollection<OutboxEntry> Outbox => _outbox.Values;
-
-    public ulong NextOutboxId { get; private set; } = 1;
-
-    /// <summary>Items dropped unacknowledged after the retention age, over the user's lifetime.</summary>
-    public ulong ExpiredTotal { get; private set; }
-
-    public IReadOnlyList<DeviceToken> Tokens => _tokens;
-
-    // ---- decisions ----
+    // ---- decisions, made by the part that owns the rule ----
 
     public DeviceTokenIssued DecideIssueToken(byte[] tokenHash, string deviceName, long nowMs) =>
-        new() { TokenHash = ByteString.CopyFrom(tokenHash), DeviceName = deviceName, AtMs = nowMs };
+        Registration.DecideIssueToken(tokenHash, deviceName, nowMs);
 
-    public bool HasToken(ReadOnlySpan<byte> tokenHash)
-    {
-        foreach (var token in _tokens)
-        {
-            if (System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(token.TokenHash.Span, tokenHash))
-            {
-                return true;
-            }
-        }
+    public bool HasToken(ReadOnlySpan<byte> tokenHash) => Registration.HasToken(tokenHash);
 
-        return false;
-    }
+    public MessageQueued? DecideSubmit(SubmitMessage command, string serverMsgId, long nowMs, out DedupEntry? duplicateOf) =>
+        Queue.DecideSubmit(command, serverMsgId, nowMs, out duplicateOf);
 
-    /// <summary>
-    /// A SEND to this user. Returns the event to journal, or null with the earlier acceptance in
-    /// <paramref name="duplicateOf"/> when (sender, client_msg_id) was seen before.
-    /// </summary>
-    public MessageQueued? DecideSubmit(SubmitMessage command, string serverMsgId, long nowMs, out DedupEntry? duplicateOf)
-    {
-        if (Dedup.TryGet(DedupWindow.MessageKey(command.From, command.ClientMsgId), out var seen))
-        {
-            duplicateOf = seen;
-            return null;
-        }
+    public ReceiptQueued? DecideStoreReceipt(StoreReceipt command, long nowMs) => Queue.DecideStoreReceipt(command, nowMs);
 
-        duplicateOf = null;
-        return new MessageQueued
-        {
-            Item = new QueuedItem
-            {
-                Seq = NextSeq,
-                EnqueuedAtMs = nowMs,
-                ClientMsgId = command.ClientMsgId,
-                Deliver = new Deliver
-                {
-                    Seq = NextSeq,
-                    ServerMsgId = serverMsgId,
-                    From = command.From,
-                    Kind = command.Kind,
-                    Body = command.Body,
-                    MediaId = command.MediaId,
-                    SentAtMs = nowMs,
-                },
-            },
-        };
-    }
-
-    /// <summary>A receipt for this user; null when this exact receipt is already stored.</summary>
-    public ReceiptQueued? DecideStoreReceipt(StoreReceipt command, long nowMs)
-    {
-        if (Dedup.TryGet(DedupWindow.ReceiptKey(command.By, command.ServerMsgId, command.Status), out _))
-        {
-            return null;
-        }
-
-        return new ReceiptQueued
-        {
-            Item = new QueuedItem
-            {
-                Seq = NextSeq,
-                EnqueuedAtMs = nowMs,
-                Receipt = new Receipt
-                {
-                    Seq = NextSeq,
-                    ServerMsgId = command.ServerMsgId,
-                    ClientMsgId = command.ClientMsgId,
-                    Status = command.Status,
-                    By = command.By,
-                    AtMs = command.AtMs,
-                },
-            },
-        };
-    }
-
-    /// <summary>
-    /// ACK{up_to_seq} when items up to <paramref name="deliveredUpTo"/> have been pushed to the user.
-    /// Only items actually sent can be acknowledged; an ACK of nothing new yields no event.
-    /// </summary>
     public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs) =>
-        DecideAcknowledge(upToSeq, deliveredUpTo, nowMs, out _);
+        Queue.DecideAcknowledge(upToSeq, deliveredUpTo, nowMs);
 
-    /// <summary>
-    /// As <see cref="DecideAcknowledge(ulong, ulong, long)"/>, with its effect: <paramref name="owed"/>,
-    /// the outbox entries (DELIVERED receipts for the senders) that applying the event adds.
-    /// </summary>
-    public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs, out OutboxRange owed)
-    {
-        owed = OutboxRange.Empty;
-        var effective = Math.Min(upToSeq, deliveredUpTo);
-        if (Inbox.Count == 0 || effective < Inbox.FirstSeq)
-        {
-            return null;
-        }
+    public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs, out OutboxRange owed) =>
+        Queue.DecideAcknowledge(upToSeq, deliveredUpTo, nowMs, out owed);
 
-        ulong delivers = 0;
-        foreach (var item in Inbox.Items)
-        {
-            if (item.Seq > effective)
-            {
-                break;
-            }
-
-            if (item.ItemCase == QueuedItem.ItemOneofCase.Deliver)
-            {
-                delivers++;
-            }
-        }
-
-        owed = new OutboxRange(NextOutboxId, NextOutboxId + delivers - 1);
-        return new ItemsAcknowledged { UpToSeq = effective, AtMs = nowMs };
-    }
-
-    /// <summary>
-    /// READ of messages from <paramref name="from"/>. Only ids this queue remembers delivering from
-    /// that sender yield receipts, so a client cannot send READ receipts for messages it never got.
-    /// </summary>
     public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs) =>
-        DecideRead(from, serverMsgIds, nowMs, out _);
+        Queue.DecideRead(from, serverMsgIds, nowMs);
 
-    /// <summary>As <see cref="DecideRead(string, IEnumerable{string}, long)"/>, with the outbox entries (READ receipts) applying it adds.</summary>
-    public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs, out OutboxRange owed)
-    {
-        owed = OutboxRange.Empty;
-        var read = new MessagesRead { From = from, AtMs = nowMs };
-        foreach (var id in serverMsgIds)
-        {
-            if (Dedup.TryFindMessage(id, out var sender, out _) && sender == from)
-            {
-                read.ServerMsgIds.Add(id);
-            }
-        }
+    public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs, out OutboxRange owed) =>
+        Queue.DecideRead(from, serverMsgIds, nowMs, out owed);
 
-        if (read.ServerMsgIds.Count == 0)
-        {
-            return null;
-        }
+    public ItemsExpired? DecideExpire(long nowMs, long maxAgeMs) => Queue.DecideExpire(nowMs, maxAgeMs);
 
-        owed = new OutboxRange(NextOutboxId, NextOutboxId + (ulong)read.ServerMsgIds.Count - 1);
-        return read;
-    }
-
-    /// <summary>Items older than <paramref name="maxAgeMs"/>, dropped from the front of the queue.</summary>
-    public ItemsExpired? DecideExpire(long nowMs, long maxAgeMs)
-    {
-        ulong upTo = 0;
-        uint count = 0;
-        foreach (var item in Inbox.Items)
-        {
-            if (nowMs - item.EnqueuedAtMs < maxAgeMs)
-            {
-                break;
-            }
-
-            upTo = item.Seq;
-            count++;
-        }
-
-        return count == 0 ? null : new ItemsExpired { UpToSeq = upTo, Count = count };
-    }
-
-    // ---- applying events ----
+    // ---- applying events: each goes to the part that owns it ----
 
     public void Apply(object @event)
     {
-        switch (@event)
+        if (RegistrationState.Handles(@event))
         {
-            case UserRegistered:
-                Registered = true;
-                break;
-            case DeviceTokenIssued issued:
-                Registered = true;
-                _tokens.Add(new DeviceToken { TokenHash = issued.TokenHash, DeviceName = issued.DeviceName, IssuedAtMs = issued.AtMs });
-                if (_tokens.Count > MaxDeviceTokens)
-                {
-                    _tokens.RemoveAt(0);
-                }
-
-                break;
-            case MessageQueued queued:
-                Enqueue(queued.Item);
-                Dedup.Add(new DedupEntry
-                {
-                    Key = DedupWindow.MessageKey(queued.Item.Deliver.From, queued.Item.ClientMsgId),
-                    ServerMsgId = queued.Item.Deliver.ServerMsgId,
-                    ServerTimeMs = queued.Item.EnqueuedAtMs,
-                });
-                break;
-            case ReceiptQueued queued:
-                Enqueue(queued.Item);
-                var receipt = queued.Item.Receipt;
-                Dedup.Add(new DedupEntry
-                {
-                    Key = DedupWindow.ReceiptKey(receipt.By, receipt.ServerMsgId, receipt.Status),
-                    ServerMsgId = receipt.ServerMsgId,
-                    ServerTimeMs = queued.Item.EnqueuedAtMs,
-                });
-                break;
-            case ItemsAcknowledged acked:
-                while (Inbox.Count > 0 && Inbox.FirstSeq <= acked.UpToSeq)
-                {
-                    var item = Inbox.Dequeue();
-                    if (item.ItemCase == QueuedItem.ItemOneofCase.Deliver)
-                    {
-                        AddToOutbox(item.Deliver.From, item.Deliver.ServerMsgId, item.ClientMsgId, ReceiptStatus.Delivered, acked.AtMs);
-                    }
-                }
-
-                break;
-            case MessagesRead read:
-                foreach (var id in read.ServerMsgIds)
-                {
-                    Dedup.TryFindMessage(id, out _, out var clientMsgId);
-                    AddToOutbox(read.From, id, clientMsgId, ReceiptStatus.Read, read.AtMs);
-                }
-
-                break;
-            case ReceiptsConfirmed confirmed:
-                foreach (var id in confirmed.OutboxIds)
-                {
-                    _outbox.Remove(id);
-                }
-
-                break;
-            case ItemsExpired expired:
-                while (Inbox.Count > 0 && Inbox.FirstSeq <= expired.UpToSeq)
-                {
-                    Inbox.Dequeue();
-                    ExpiredTotal++;
-                }
-
-                break;
-            default:
-                throw new ArgumentException($"{@event.GetType().Name} is not a UserActor event", nameof(@event));
+            Registration.Apply(@event);
+        }
+        else if (InboxState.Handles(@event))
+        {
+            Queue.Apply(@event);
+            if (@event is MessageQueued or ReceiptQueued)
+            {
+                Registration.MarkRegistered(); // only a registered user's queue accepts items
+            }
+        }
+        else
+        {
+            throw new ArgumentException($"{@event.GetType().Name} is not a UserActor event", nameof(@event));
         }
     }
 
-    private void Enqueue(QueuedItem item)
-    {
-        Registered = true;
-        Inbox.Enqueue(item);
-        NextSeq = item.Seq + 1;
-    }
-
-    private void AddToOutbox(string to, string serverMsgId, string clientMsgId, ReceiptStatus status, long atMs)
-    {
-        var id = NextOutboxId++;
-        _outbox[id] = new OutboxEntry
-        {
-            Id = id,
-            To = to,
-            ServerMsgId = serverMsgId,
-            ClientMsgId = clientMsgId,
-            Status = (uint)status,
-            AtMs = atMs,
-        };
-    }
-
-    // ---- snapshots ----
+    // ---- snapshots: one for the entity, each part writes its own fields ----
 
     public UserSnapshot ToSnapshot()
     {
-        var snapshot = new UserSnapshot
-        {
-            Registered = Registered,
-            NextSeq = NextSeq,
-            NextOutboxId = NextOutboxId,
-            ExpiredTotal = ExpiredTotal,
-        };
-        snapshot.Tokens.AddRange(_tokens);
-        snapshot.Items.AddRange(Inbox.Items);
-        snapshot.Dedup.AddRange(Dedup.Entries);
-        snapshot.Outbox.AddRange(_outbox.Values);
+        var snapshot = new UserSnapshot();
+        Registration.WriteTo(snapshot);
+        Queue.WriteTo(snapshot);
         return snapshot;
     }
 
     public static UserState FromSnapshot(string phone, int dedupCapacity, UserSnapshot snapshot, int maxDeviceTokens = DefaultMaxDeviceTokens)
     {
-        var state = new UserState(phone, dedupCapacity, maxDeviceTokens)
-        {
-            Registered = snapshot.Registered,
-            NextSeq = snapshot.NextSeq == 0 ? 1 : snapshot.NextSeq,
-            NextOutboxId = snapshot.NextOutboxId == 0 ? 1 : snapshot.NextOutboxId,
-            ExpiredTotal = snapshot.ExpiredTotal,
-        };
-        state._tokens.AddRange(snapshot.Tokens);
-        foreach (var item in snapshot.Items)
-        {
-            state.Inbox.Enqueue(item);
-        }
-
-        foreach (var entry in snapshot.Dedup)
-        {
-            state.Dedup.Add(entry);
-        }
-
-        foreach (var entry in snapshot.Outbox)
-        {
-            state._outbox[entry.Id] = entry;
-        }
-
+        var state = new UserState(phone, dedupCapacity, maxDeviceTokens);
+        state.Registration.ReadFrom(snapshot);
+        state.Queue.ReadFrom(snapshot);
         return state;
     }
-}
-
-/// <summary>
-/// An effect of a decision: the outbox entries with ids <see cref="First"/> to <see cref="Last"/>
-/// (receipts owed to senders) that applying its event adds, to be sent once the event is durable.
-/// </summary>
-public readonly record struct OutboxRange(ulong First, ulong Last)
-{
-    public static readonly OutboxRange Empty = new(1, 0);
-
-    public bool IsEmpty => First > Last;
 }

@@ -1,4 +1,5 @@
 using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Inbox;
 using AkkaChat.Node.Users;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;

@@ -1,0 +1,313 @@
+using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Users;
+using AkkaChat.Protocol;
+using AkkaChat.Protocol.Messages;
+
+namespace AkkaChat.Node.Inbox;
+
+/// <summary>
+/// The inbox part of a user entity: the queue of items for the user, the dedup window of what
+/// was accepted, and the outbox of receipts owed to senders. Pure: decisions read the state and
+/// return the event to journal with its effect (the outbox entries to send once durable);
+/// <see cref="Apply"/> folds one event in. Mutable on purpose: a queue may hold thousands of
+/// items and is changed once per event.
+/// </summary>
+public sealed class InboxState
+{
+    private readonly SortedDictionary<ulong, OutboxEntry> _outbox = new();
+
+    public InboxState(int dedupCapacity) => Dedup = new DedupWindow(dedupCapacity);
+
+    /// <summary>The seq the next queued item gets; seqs start at 1 and never repeat for a user.</summary>
+    public ulong NextSeq { get; private set; } = 1;
+
+    /// <summary>The highest seq that left the queue (acknowledged or expired); 0 before any.</summary>
+    public ulong RemovedUpTo => NextSeq - 1 - (ulong)Inbox.Count;
+
+    public InboxQueue Inbox { get; } = new();
+
+    public DedupWindow Dedup { get; }
+
+    /// <summary>Receipts this user owes to senders, until their queues confirm storing them.</summary>
+    public IReadOnlyCollection<OutboxEntry> Outbox => _outbox.Values;
+
+    public ulong NextOutboxId { get; private set; } = 1;
+
+    /// <summary>Items dropped unacknowledged after the retention age, over the user's lifetime.</summary>
+    public ulong ExpiredTotal { get; private set; }
+
+    /// <summary>Whether this part folds <paramref name="event"/> in.</summary>
+    public static bool Handles(object @event) =>
+        @event is MessageQueued or ReceiptQueued or ItemsAcknowledged or MessagesRead or ReceiptsConfirmed or ItemsExpired;
+
+    /// <summary>
+    /// A SEND to this user. Returns the event to journal, or null with the earlier acceptance in
+    /// <paramref name="duplicateOf"/> when (sender, client_msg_id) was seen before.
+    /// </summary>
+    public MessageQueued? DecideSubmit(SubmitMessage command, string serverMsgId, long nowMs, out DedupEntry? duplicateOf)
+    {
+        if (Dedup.TryGet(DedupWindow.MessageKey(command.From, command.ClientMsgId), out var seen))
+        {
+            duplicateOf = seen;
+            return null;
+        }
+
+        duplicateOf = null;
+        return new MessageQueued
+        {
+            Item = new QueuedItem
+            {
+                Seq = NextSeq,
+                EnqueuedAtMs = nowMs,
+                ClientMsgId = command.ClientMsgId,
+                Deliver = new Deliver
+                {
+                    Seq = NextSeq,
+                    ServerMsgId = serverMsgId,
+                    From = command.From,
+                    Kind = command.Kind,
+                    Body = command.Body,
+                    MediaId = command.MediaId,
+                    SentAtMs = nowMs,
+                },
+            },
+        };
+    }
+
+    /// <summary>A receipt for this user; null when this exact receipt is already stored.</summary>
+    public ReceiptQueued? DecideStoreReceipt(StoreReceipt command, long nowMs)
+    {
+        if (Dedup.TryGet(DedupWindow.ReceiptKey(command.By, command.ServerMsgId, command.Status), out _))
+        {
+            return null;
+        }
+
+        return new ReceiptQueued
+        {
+            Item = new QueuedItem
+            {
+                Seq = NextSeq,
+                EnqueuedAtMs = nowMs,
+                Receipt = new Receipt
+                {
+                    Seq = NextSeq,
+                    ServerMsgId = command.ServerMsgId,
+                    ClientMsgId = command.ClientMsgId,
+                    Status = command.Status,
+                    By = command.By,
+                    AtMs = command.AtMs,
+                },
+            },
+        };
+    }
+
+    /// <summary>
+    /// ACK{up_to_seq} when items up to <paramref name="deliveredUpTo"/> have been pushed to the user.
+    /// Only items actually sent can be acknowledged; an ACK of nothing new yields no event.
+    /// </summary>
+    public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs) =>
+        DecideAcknowledge(upToSeq, deliveredUpTo, nowMs, out _);
+
+    /// <summary>
+    /// As <see cref="DecideAcknowledge(ulong, ulong, long)"/>, with its effect: <paramref name="owed"/>,
+    /// the outbox entries (DELIVERED receipts for the senders) that applying the event adds.
+    /// </summary>
+    public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs, out OutboxRange owed)
+    {
+        owed = OutboxRange.Empty;
+        var effective = Math.Min(upToSeq, deliveredUpTo);
+        if (Inbox.Count == 0 || effective < Inbox.FirstSeq)
+        {
+            return null;
+        }
+
+        ulong delivers = 0;
+        foreach (var item in Inbox.Items)
+        {
+            if (item.Seq > effective)
+            {
+                break;
+            }
+
+            if (item.ItemCase == QueuedItem.ItemOneofCase.Deliver)
+            {
+                delivers++;
+            }
+        }
+
+        owed = new OutboxRange(NextOutboxId, NextOutboxId + delivers - 1);
+        return new ItemsAcknowledged { UpToSeq = effective, AtMs = nowMs };
+    }
+
+    /// <summary>
+    /// READ of messages from <paramref name="from"/>. Only ids this queue remembers delivering from
+    /// that sender yield receipts, so a client cannot send READ receipts for messages it never got.
+    /// </summary>
+    public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs) =>
+        DecideRead(from, serverMsgIds, nowMs, out _);
+
+    /// <summary>As <see cref="DecideRead(string, IEnumerable{string}, long)"/>, with the outbox entries (READ receipts) applying it adds.</summary>
+    public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs, out OutboxRange owed)
+    {
+        owed = OutboxRange.Empty;
+        var read = new MessagesRead { From = from, AtMs = nowMs };
+        foreach (var id in serverMsgIds)
+        {
+            if (Dedup.TryFindMessage(id, out var sender, out _) && sender == from)
+            {
+                read.ServerMsgIds.Add(id);
+            }
+        }
+
+        if (read.ServerMsgIds.Count == 0)
+        {
+            return null;
+        }
+
+        owed = new OutboxRange(NextOutboxId, NextOutboxId + (ulong)read.ServerMsgIds.Count - 1);
+        return read;
+    }
+
+    /// <summary>Items older than <paramref name="maxAgeMs"/>, dropped from the front of the queue.</summary>
+    public ItemsExpired? DecideExpire(long nowMs, long maxAgeMs)
+    {
+        ulong upTo = 0;
+        uint count = 0;
+        foreach (var item in Inbox.Items)
+        {
+            if (nowMs - item.EnqueuedAtMs < maxAgeMs)
+            {
+                break;
+            }
+
+            upTo = item.Seq;
+            count++;
+        }
+
+        return count == 0 ? null : new ItemsExpired { UpToSeq = upTo, Count = count };
+    }
+
+    public void Apply(object @event)
+    {
+        switch (@event)
+        {
+            case MessageQueued queued:
+                Enqueue(queued.Item);
+                Dedup.Add(new DedupEntry
+                {
+                    Key = DedupWindow.MessageKey(queued.Item.Deliver.From, queued.Item.ClientMsgId),
+                    ServerMsgId = queued.Item.Deliver.ServerMsgId,
+                    ServerTimeMs = queued.Item.EnqueuedAtMs,
+                });
+                break;
+            case ReceiptQueued queued:
+                Enqueue(queued.Item);
+                var receipt = queued.Item.Receipt;
+                Dedup.Add(new DedupEntry
+                {
+                    Key = DedupWindow.ReceiptKey(receipt.By, receipt.ServerMsgId, receipt.Status),
+                    ServerMsgId = receipt.ServerMsgId,
+                    ServerTimeMs = queued.Item.EnqueuedAtMs,
+                });
+                break;
+            case ItemsAcknowledged acked:
+                while (Inbox.Count > 0 && Inbox.FirstSeq <= acked.UpToSeq)
+                {
+                    var item = Inbox.Dequeue();
+                    if (item.ItemCase == QueuedItem.ItemOneofCase.Deliver)
+                    {
+                        AddToOutbox(item.Deliver.From, item.Deliver.ServerMsgId, item.ClientMsgId, ReceiptStatus.Delivered, acked.AtMs);
+                    }
+                }
+
+                break;
+            case MessagesRead read:
+                foreach (var id in read.ServerMsgIds)
+                {
+                    Dedup.TryFindMessage(id, out _, out var clientMsgId);
+                    AddToOutbox(read.From, id, clientMsgId, ReceiptStatus.Read, read.AtMs);
+                }
+
+                break;
+            case ReceiptsConfirmed confirmed:
+                foreach (var id in confirmed.OutboxIds)
+                {
+                    _outbox.Remove(id);
+                }
+
+                break;
+            case ItemsExpired expired:
+                while (Inbox.Count > 0 && Inbox.FirstSeq <= expired.UpToSeq)
+                {
+                    Inbox.Dequeue();
+                    ExpiredTotal++;
+                }
+
+                break;
+            default:
+                throw new ArgumentException($"{@event.GetType().Name} is not an inbox event", nameof(@event));
+        }
+    }
+
+    private void Enqueue(QueuedItem item)
+    {
+        Inbox.Enqueue(item);
+        NextSeq = item.Seq + 1;
+    }
+
+    private void AddToOutbox(string to, string serverMsgId, string clientMsgId, ReceiptStatus status, long atMs)
+    {
+        var id = NextOutboxId++;
+        _outbox[id] = new OutboxEntry
+        {
+            Id = id,
+            To = to,
+            ServerMsgId = serverMsgId,
+            ClientMsgId = clientMsgId,
+            Status = (uint)status,
+            AtMs = atMs,
+        };
+    }
+
+    public void WriteTo(UserSnapshot snapshot)
+    {
+        snapshot.NextSeq = NextSeq;
+        snapshot.NextOutboxId = NextOutboxId;
+        snapshot.ExpiredTotal = ExpiredTotal;
+        snapshot.Items.AddRange(Inbox.Items);
+        snapshot.Dedup.AddRange(Dedup.Entries);
+        snapshot.Outbox.AddRange(_outbox.Values);
+    }
+
+    public void ReadFrom(UserSnapshot snapshot)
+    {
+        NextSeq = snapshot.NextSeq == 0 ? 1 : snapshot.NextSeq;
+        NextOutboxId = snapshot.NextOutboxId == 0 ? 1 : snapshot.NextOutboxId;
+        ExpiredTotal = snapshot.ExpiredTotal;
+        foreach (var item in snapshot.Items)
+        {
+            Inbox.Enqueue(item);
+        }
+
+        foreach (var entry in snapshot.Dedup)
+        {
+            Dedup.Add(entry);
+        }
+
+        foreach (var entry in snapshot.Outbox)
+        {
+            _outbox[entry.Id] = entry;
+        }
+    }
+}
+
+/// <summary>
+/// An effect of a decision: the outbox entries with ids <see cref="First"/> to <see cref="Last"/>
+/// (receipts owed to senders) that applying its event adds, to be sent once the event is durable.
+/// </summary>
+public readonly record struct OutboxRange(ulong First, ulong Last)
+{
+    public static readonly OutboxRange Empty = new(1, 0);
+
+    public bool IsEmpty => First > Last;
+}

@@ -1,0 +1,77 @@
+using AkkaChat.Node.Contracts;
+using Google.Protobuf;
+
+namespace AkkaChat.Node.Registration;
+
+/// <summary>
+/// The registration part of a user entity: whether the number is registered and which device
+/// tokens log in to it. Pure: decisions return events, <see cref="Apply"/> folds one in.
+/// </summary>
+public sealed class RegistrationState
+{
+    private readonly List<DeviceToken> _tokens = new();
+
+    public RegistrationState(int maxDeviceTokens) => MaxDeviceTokens = maxDeviceTokens;
+
+    /// <summary>Tokens kept: the newest devices win, the oldest token stops working.</summary>
+    public int MaxDeviceTokens { get; }
+
+    public bool Registered { get; private set; }
+
+    public IReadOnlyList<DeviceToken> Tokens => _tokens;
+
+    /// <summary>Whether this part folds <paramref name="event"/> in.</summary>
+    public static bool Handles(object @event) => @event is UserRegistered or DeviceTokenIssued;
+
+    public DeviceTokenIssued DecideIssueToken(byte[] tokenHash, string deviceName, long nowMs) =>
+        new() { TokenHash = ByteString.CopyFrom(tokenHash), DeviceName = deviceName, AtMs = nowMs };
+
+    public bool HasToken(ReadOnlySpan<byte> tokenHash)
+    {
+        foreach (var token in _tokens)
+        {
+            if (System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(token.TokenHash.Span, tokenHash))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Any queued item implies a registered user (older journals hold no UserRegistered before them).</summary>
+    public void MarkRegistered() => Registered = true;
+
+    public void Apply(object @event)
+    {
+        switch (@event)
+        {
+            case UserRegistered:
+                Registered = true;
+                break;
+            case DeviceTokenIssued issued:
+                Registered = true;
+                _tokens.Add(new DeviceToken { TokenHash = issued.TokenHash, DeviceName = issued.DeviceName, IssuedAtMs = issued.AtMs });
+                if (_tokens.Count > MaxDeviceTokens)
+                {
+                    _tokens.RemoveAt(0);
+                }
+
+                break;
+            default:
+                throw new ArgumentException($"{@event.GetType().Name} is not a registration event", nameof(@event));
+        }
+    }
+
+    public void WriteTo(UserSnapshot snapshot)
+    {
+        snapshot.Registered = Registered;
+        snapshot.Tokens.AddRange(_tokens);
+    }
+
+    public void ReadFrom(UserSnapshot snapshot)
+    {
+        Registered = snapshot.Registered;
+        _tokens.AddRange(snapshot.Tokens);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+
+namespace AkkaChat.Web.Tests;
+
+/// <summary>/healthz and /readyz of a running single-node process.</summary>
+[Trait("Category", "Slow")]
+public sealed class HealthEndpointTests(WebNodeFixture fixture) : IClassFixture<WebNodeFixture>
+{
+    [Fact]
+    public async Task Healthz_answers_alive()
+    {
+        using var answer = await fixture.Http.GetAsync("healthz");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("alive\n", await answer.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Readyz_reports_the_listener_the_journal_and_the_cluster_member_ready()
+    {
+        // The member becomes Up a moment after the node starts: await readiness with a deadline.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        HttpStatusCode status;
+        string body;
+        do
+        {
+            using var answer = await fixture.Http.GetAsync("readyz");
+            (status, body) = (answer.StatusCode, await answer.Content.ReadAsStringAsync());
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < until && await Delay());
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("listener: ok\njournal: ok\nmember: ok\n", body);
+    }
+
+    private static async Task<bool> Delay()
+    {
+        await Task.Delay(200);
+        return true;
+    }
+}
+
+/// <summary>/metrics of a running node, checked by Prometheus's own promtool.</summary>
+[Trait("Category", "Slow")]
+public sealed class MetricsEndpointTests(WebNodeFixture fixture) : IClassFixture<WebNodeFixture>
+{
+    [Fact]
+    public async Task Metrics_pass_promtool_and_count_websocket_sessions_and_media_uploads()
+    {
+        await using var web = await WebSocketClient.ConnectAsync(fixture.Node.WebPort);
+        await web.SendAsync(new AkkaChat.Protocol.Messages.Ping { Nonce = 1 });
+        await web.ExpectAsync<AkkaChat.Protocol.Messages.Pong>();
+        using (var unauthorized = new HttpRequestMessage(HttpMethod.Post, "v1/media") { Content = new ByteArrayContent([1]) })
+        {
+            (await fixture.Http.SendAsync(unauthorized)).Dispose();
+        }
+
+        var text = await fixture.Http.GetStringAsync("metrics");
+        Assert.Contains("akkachat_websocket_sessions 1", text);
+        Assert.Matches("akkachat_media_uploads_total\\{result=\"unauthorized\"\\} [1-9]", text);
+        Assert.Contains("akkachat_connections_accepted_total", text); // the node's own meter
+        Assert.Contains("dotnet_total_memory_bytes", text); // the runtime's heap
+        Assert.Contains("process_working_set_bytes", text);
+
+        var promtool = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("promtool", "check metrics")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await promtool.StandardInput.WriteAsync(text);
+        promtool.StandardInput.Close();
+        var problems = await promtool.StandardError.ReadToEndAsync() + await promtool.StandardOutput.ReadToEndAsync();
+        await promtool.WaitForExitAsync();
+        Assert.True(promtool.ExitCode == 0, $"promtool check metrics: {problems}");
+    }
+}
