@@ -26,7 +26,7 @@ namespace AkkaChat.Client;
 /// by seq and by id, so the application sees each item once.
 /// </para>
 /// </summary>
-public sealed class AkkaChatClient : IAsyncDisposable
+public sealed partial class AkkaChatClient : IAsyncDisposable
 {
     /// <summary>How long closing may wait for the last ACK to be written and the node to close its side.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
@@ -614,6 +614,8 @@ public sealed class AkkaChatClient : IAsyncDisposable
             case SendAck ack:
                 Finish(ack.ClientMsgId, null, p => p.Completion.TrySetResult(ack));
                 break;
+            case Error error when error.Ref.Length > 0 && FailGroupRequest(error):
+                break;
             case Error error when error.Ref.Length > 0 && Finish(error.Ref, null, p => p.Completion.TrySetException(new AkkaChatException(error.ErrorCode, error.Message, error.Ref))):
                 break;
             case Error error when Connection.ClosesConnection(error.ErrorCode):
@@ -633,7 +635,8 @@ public sealed class AkkaChatClient : IAsyncDisposable
                 await EmitAsync(s.Seq, "s:" + s.StatusId, () => new FrameReceived(s.Seq, frame.Type, s));
                 break;
             case GroupInfo g:
-                await EmitAsync(g.Seq, null, () => new FrameReceived(g.Seq, frame.Type, g));
+                CompleteGroupRequest(g);
+                await EmitAsync(g.Seq, null, () => GroupChanged.From(g));
                 break;
             case Pong or AuthOk or AuthCodeSent or null:
                 break; // keep-alive answers, stray auth answers, and frame types this SDK does not know
