@@ -160,7 +160,8 @@ public sealed class TerminalChatView : IChatView
         };
         var time = Output.Time(line.At);
         var text = Clean(line.Text);
-        return ($"{Grey}{time}{Reset} you: {text}  {mark}", $"{time} you: {text}  ..".GetCellWidth());
+        var members = line.Recipients > 0 ? "  " + line.MemberMarks : string.Empty; // fixed width: redrawn in place
+        return ($"{Grey}{time}{Reset} you: {text}  {mark}{Grey}{members}{Reset}", $"{time} you: {text}  ..{members}".GetCellWidth());
     }
 
     /// <summary>Control characters (and escape sequences) in a message are not the sender's to send to this terminal.</summary>
