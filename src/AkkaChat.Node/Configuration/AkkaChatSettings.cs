@@ -27,6 +27,11 @@ public sealed record AkkaChatSettings
     public required TimeSpan CodeTtl { get; init; }
     public required int CodeMaxTries { get; init; }
 
+    public required int MaxDeviceTokens { get; init; }
+
+    /// <summary>The connection actor's own settings (akkachat.connection).</summary>
+    public required ConnectionSettings Connection { get; init; }
+
     public required int SendBufferFrames { get; init; }
     public required int ReceiveWindowFrames { get; init; }
 
@@ -37,10 +42,16 @@ public sealed record AkkaChatSettings
     public required int DedupWindow { get; init; }
     public required int SnapshotAfter { get; init; }
     public required TimeSpan ReceiptConfirmationDelay { get; init; }
+    public required int MaxConfirmationBatch { get; init; }
+    public required TimeSpan OutboxResendInterval { get; init; }
 
     public required TimeSpan PassivateAfter { get; init; }
     public required TimeSpan RetentionMaxAge { get; init; }
     public required TimeSpan ConfigReloadInterval { get; init; }
+
+    /// <summary>Restarts of one child the node's supervisor allows within <see cref="SupervisorRestartWindow"/>.</summary>
+    public required int SupervisorMaxRestarts { get; init; }
+    public required TimeSpan SupervisorRestartWindow { get; init; }
 
     /// <summary>The part of the settings that may change while the node runs.</summary>
     public required RuntimeSettings Runtime { get; init; }
@@ -75,6 +86,8 @@ public sealed record AkkaChatSettings
             RevealCodes = Read(c, "auth.reveal-codes", static (section, path) => section.GetBoolean(path)),
             CodeTtl = PositiveTime(c, "auth.code-ttl"),
             CodeMaxTries = Positive(c, "auth.code-max-tries"),
+            MaxDeviceTokens = Positive(c, "auth.max-device-tokens"),
+            Connection = new ConnectionSettings(PositiveTime(c, "connection.auth-timeout"), PositiveTime(c, "connection.close-timeout")),
             SendBufferFrames = Positive(c, "connection.send-buffer-frames"),
             ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
             MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
@@ -83,9 +96,13 @@ public sealed record AkkaChatSettings
             DedupWindow = Positive(c, "delivery.dedup-window"),
             SnapshotAfter = Positive(c, "delivery.snapshot-after"),
             ReceiptConfirmationDelay = NotNegativeTime(c, "delivery.receipt-confirmation-delay"),
+            MaxConfirmationBatch = Positive(c, "delivery.max-confirmation-batch"),
+            OutboxResendInterval = PositiveTime(c, "delivery.outbox-resend-interval"),
             PassivateAfter = PositiveTime(c, "users.passivate-after"),
             RetentionMaxAge = PositiveTime(c, "retention.max-age"),
             ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
+            SupervisorMaxRestarts = Positive(c, "supervision.max-restarts"),
+            SupervisorRestartWindow = PositiveTime(c, "supervision.restart-window"),
             Runtime = RuntimeSettings.Create(config),
         };
     }
@@ -128,6 +145,12 @@ public sealed record AkkaChatSettings
         }
     }
 }
+
+/// <summary>
+/// What a <see cref="Connections.ConnectionActor"/> needs besides the hot-reloadable settings:
+/// how long a login may wait for the user actor, and how long closing may take to flush.
+/// </summary>
+public sealed record ConnectionSettings(TimeSpan AuthTimeout, TimeSpan CloseTimeout);
 
 public enum StorageProvider
 {

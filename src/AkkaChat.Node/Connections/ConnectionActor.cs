@@ -30,15 +30,10 @@ namespace AkkaChat.Node.Connections;
 /// </summary>
 public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
 {
-    /// <summary>How long AUTH_VERIFY / AUTH_LOGIN may wait for the user's actor.</summary>
-    private static readonly TimeSpan AuthTimeout = TimeSpan.FromSeconds(15);
-
-    /// <summary>How long a closing connection may take to flush before it is cut.</summary>
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>Longest wait between idle checks, so a hot-reloaded idle-timeout applies soon.</summary>
     private static readonly TimeSpan MaxIdleCheckInterval = TimeSpan.FromSeconds(10);
 
+    private readonly ConnectionSettings _settings;
     private readonly RuntimeSettingsSource _runtime;
     private readonly IActorRef _users;
     private readonly FrameRoutes _routes;
@@ -54,8 +49,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private List<object>? _held; // messages that wait for the next state, in arrival order
     private bool _awaiting; // a handler waits for a task: client frames are held until it completes
 
-    public ConnectionActor(RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
+    public ConnectionActor(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
     {
+        _settings = settings;
         _runtime = runtime;
         _users = users;
         _routes = routes;
@@ -73,8 +69,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(runtime, users, routes, remote));
+    public static Props Props(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(settings, runtime, users, routes, remote));
 
     private string Id => Self.Path.Name;
 
@@ -149,7 +145,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 _loggedInAtMs = ok.ServerTimeMs;
                 WatchUser(Sender);
                 Write(ok);
-                Log.Info("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
+                Log.Debug("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
                 Become(State.Active);
                 break;
             case ProtocolError error:
@@ -220,7 +216,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 Fail(violation.Error.Code, violation.Error.Message);
                 break;
             case ConnectionStage.Disconnected disconnected:
-                Log.Info("Connection {0} ({1}) {2}", Id, _phone ?? "not logged in", disconnected.Reason);
+                Log.Debug("Connection {0} ({1}) {2}", Id, _phone ?? "not logged in", disconnected.Reason);
                 Context.Stop(Self);
                 break;
             case IdleCheck:
@@ -231,7 +227,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break;
             case NodeShuttingDown:
                 _stage.Tell(ConnectionStage.Close.Instance);
-                Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, CloseTimeout);
+                Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
                 Become(State.Closing);
                 break;
             case Terminated:
@@ -268,7 +264,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     /// </summary>
     private void Resume(string why)
     {
-        Log.Info("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
+        Log.Debug("Connection {0} ({1}): {2}; resuming the session", Id, _phone, why);
         _users.Tell(new ResumeSession { Phone = _phone, LoggedInAtMs = _loggedInAtMs });
     }
 
@@ -359,7 +355,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         }
 
         _phone = phone;
-        Timers.StartSingleTimer(AuthTimedOut.Instance, AuthTimedOut.Instance, AuthTimeout);
+        Timers.StartSingleTimer(AuthTimedOut.Instance, AuthTimedOut.Instance, _settings.AuthTimeout);
         target.Tell(command, Self);
         Become(State.Authenticating);
     }
@@ -426,10 +422,10 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     /// <summary>Sends ERROR{code}, then closes the socket cleanly once it is written.</summary>
     private void Fail(ErrorCode code, string message)
     {
-        Log.Info("Connection {0} ({1}) closing: {2} {3}", Id, _phone ?? "not logged in", code, message);
+        Log.Debug("Connection {0} ({1}) closing: {2} {3}", Id, _phone ?? "not logged in", code, message);
         Write(ProtocolError.Of(code, message));
         _stage.Tell(ConnectionStage.Close.Instance);
-        Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, CloseTimeout);
+        Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
         Become(State.Closing);
     }
 

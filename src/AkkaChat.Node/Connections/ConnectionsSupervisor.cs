@@ -93,7 +93,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
         }
 
         var connection = Context.ActorOf(
-            ConnectionActor.Props(_runtime, _users, _routes, incoming.RemoteAddress.ToString() ?? "?"),
+            ConnectionActor.Props(_settings.Connection, _runtime, _users, _routes, incoming.RemoteAddress.ToString() ?? "?"),
             ConnectionNamePrefix + ++_nextId);
         Context.Watch(connection);
         _open++;

@@ -26,9 +26,11 @@ public sealed class NodeSupervisor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _connections;
     private readonly IActorRef _listener;
+    private readonly AkkaChatSettings _settings;
 
     public NodeSupervisor(AkkaChatSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, ConfigFile? configFile)
     {
+        _settings = settings;
         if (configFile is not null && settings.ConfigReloadInterval > TimeSpan.Zero)
         {
             Context.ActorOf(ConfigReloader.Props(configFile.Path, configFile.Overrides, runtime, settings.ConfigReloadInterval), "config-reload");
@@ -55,7 +57,7 @@ public sealed class NodeSupervisor : ReceiveActor
         Akka.Actor.Props.Create(() => new NodeSupervisor(settings, runtime, users, routes, configFile));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(10, TimeSpan.FromMinutes(1), Decider.From(e =>
+        new OneForOneStrategy(_settings.SupervisorMaxRestarts, _settings.SupervisorRestartWindow, Decider.From(e =>
             e is BindFailedException or ActorInitializationException { InnerException: BindFailedException } ? Directive.Stop : Directive.Restart));
 
     /// <summary>

@@ -64,7 +64,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         _users = users;
         _sms = sms;
         _clock = clock;
-        _state = new UserState(phone, settings.DedupWindow);
+        _state = new UserState(phone, settings.DedupWindow, settings.MaxDeviceTokens);
     }
 
     // An untyped persistent actor, because there is one per user: no per-instance handler tables.
@@ -73,7 +73,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case SnapshotOffer offer:
-                _state = UserState.FromSnapshot(_phone, _settings.DedupWindow, (UserSnapshot)offer.Snapshot);
+                _state = UserState.FromSnapshot(_phone, _settings.DedupWindow, (UserSnapshot)offer.Snapshot, _settings.MaxDeviceTokens);
                 break;
             case RecoveryCompleted:
                 OnRecovered();
@@ -198,7 +198,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         var connection = Sender;
         if (_code is null || !_code.TryVerify(verify.Code, _clock.GetUtcNow()))
         {
-            Log.Info("User {0}: wrong or expired registration code", _phone);
+            Log.Debug("User {0}: wrong or expired registration code", _phone);
             connection.Tell(Error.Of(ErrorCode.AuthFailed, "wrong or expired code"));
             return;
         }
@@ -208,7 +208,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         var hash = DeviceTokens.Hash(token);
         var issued = _state.DecideIssueToken(hash, verify.DeviceName, NowMs);
         var firstRegistration = !_state.Registered;
-        var tokens = _state.Tokens.Select(t => t.TokenHash.ToByteArray()).Append(hash).TakeLast(UserState.MaxDeviceTokens).ToArray();
+        var tokens = _state.Tokens.Select(t => t.TokenHash.ToByteArray()).Append(hash).TakeLast(_settings.MaxDeviceTokens).ToArray();
         var entry = new DirectoryEntry(_phone, NowMs, tokens, Confirmed: _registrationDurable);
 
         // The directory first, then the journal: the directory is a superset of the journals, so it
@@ -282,7 +282,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     {
         if (!_state.Registered || !_state.HasToken(DeviceTokens.Hash(login.Token.Span)))
         {
-            Log.Info("User {0}: login with an unknown token refused", _phone);
+            Log.Debug("User {0}: login with an unknown token refused", _phone);
             Sender.Tell(Error.Of(ErrorCode.AuthFailed, "unknown phone or token"));
             return;
         }
@@ -294,7 +294,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     {
         if (_session is not null && !_session.Equals(connection))
         {
-            Log.Info("User {0}: new login replaces session {1}", _phone, _session.Path.Name);
+            Log.Debug("User {0}: new login replaces session {1}", _phone, _session.Path.Name);
             Context.Unwatch(_session);
             _session.Tell(new SessionReplaced { Phone = _phone });
         }
@@ -334,7 +334,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         Context.Watch(Sender);
         _deliveredUpTo = _state.RemovedUpTo;
         Sender.Tell(new SessionResumed { Phone = _phone });
-        Log.Info("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
+        Log.Debug("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
         Push();
     }
 
@@ -410,45 +410,47 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         // that is no longer the session: its connection may have closed right after the ACK, and
         // the Terminated of a closed connection overtakes its last messages. Never beyond what
         // this incarnation has pushed to some session of the user.
-        if (_state.DecideAcknowledge(ack.UpToSeq, _pushedUpTo, NowMs) is not { } acked)
+        if (_state.DecideAcknowledge(ack.UpToSeq, _pushedUpTo, NowMs, out var owed) is not { } acked)
         {
             return;
         }
 
-        var firstNewOutboxId = _state.NextOutboxId;
-        var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
         var removed = (long)(acked.UpToSeq - _state.RemovedUpTo);
         PersistEvent(acked, _ =>
         {
             NodeMetrics.ItemsAcknowledged.Add(removed);
-            SendOutbox(firstNewOutboxId, lastNewOutboxId);
+            SendReceiptsOwed(owed);
             Push();
         });
-        lastNewOutboxId = _state.NextOutboxId - 1;
     }
 
     private void HandleRead(MarkRead read)
     {
-        if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs) is not { } marked)
+        if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs, out var owed) is not { } marked)
         {
             return;
         }
 
-        var firstNewOutboxId = _state.NextOutboxId;
-        var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
-        PersistEvent(marked, _ => SendOutbox(firstNewOutboxId, lastNewOutboxId));
-        lastNewOutboxId = _state.NextOutboxId - 1;
+        PersistEvent(marked, _ => SendReceiptsOwed(owed));
+    }
+
+    private void SendReceiptsOwed(OutboxRange owed)
+    {
+        if (!owed.IsEmpty)
+        {
+            SendOutbox(owed.First, owed.Last);
+        }
     }
 
     /// <summary>
     /// A sender's queue stored one of this user's receipts. Confirmations are journaled in batches
-    /// (at most <see cref="MaxConfirmationBatch"/>, after akkachat.delivery.receipt-confirmation-delay):
+    /// (at most akkachat.delivery.max-confirmation-batch, after akkachat.delivery.receipt-confirmation-delay):
     /// one event instead of one per receipt. Until then the receipt is not resent.
     /// </summary>
     private void HandleReceiptStored(ReceiptStored stored)
     {
         (_confirmed ??= new HashSet<ulong>()).Add(stored.OutboxId);
-        if (_settings.ReceiptConfirmationDelay == TimeSpan.Zero || _confirmed.Count >= MaxConfirmationBatch)
+        if (_settings.ReceiptConfirmationDelay == TimeSpan.Zero || _confirmed.Count >= _settings.MaxConfirmationBatch)
         {
             JournalConfirmations();
         }
@@ -457,8 +459,6 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
             Timers.StartSingleTimer(FlushConfirmations.Instance, FlushConfirmations.Instance, _settings.ReceiptConfirmationDelay);
         }
     }
-
-    private const int MaxConfirmationBatch = 256;
 
     private void JournalConfirmations()
     {
@@ -519,11 +519,9 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
 
         if (_state.Outbox.Count > 0)
         {
-            Timers.StartSingleTimer(ResendOutbox.Instance, ResendOutbox.Instance, OutboxResendInterval);
+            Timers.StartSingleTimer(ResendOutbox.Instance, ResendOutbox.Instance, _settings.OutboxResendInterval);
         }
     }
-
-    private static readonly TimeSpan OutboxResendInterval = TimeSpan.FromSeconds(5);
 
     // ---- journal, snapshots, passivation ----
 

@@ -36,6 +36,41 @@ public sealed class AkkaChatSettingsTests
     }
 
     [Fact]
+    public void Options_that_were_constants_default_to_their_former_values()
+    {
+        Assert.Equal(8, Defaults.MaxDeviceTokens);
+        Assert.Equal(new ConnectionSettings(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5)), Defaults.Connection);
+        Assert.Equal(256, Defaults.MaxConfirmationBatch);
+        Assert.Equal(TimeSpan.FromSeconds(5), Defaults.OutboxResendInterval);
+        Assert.Equal(10, Defaults.SupervisorMaxRestarts);
+        Assert.Equal(TimeSpan.FromMinutes(1), Defaults.SupervisorRestartWindow);
+    }
+
+    [Fact]
+    public void The_user_directory_caches_100000_users_by_default()
+    {
+        Assert.Equal(new AkkaChat.Node.UserDirectory.DirectorySettings(100_000), AkkaChat.Node.UserDirectory.DirectorySettings.Create(NodeConfig.Load(null, [])));
+    }
+
+    [Theory]
+    [InlineData("akkachat.connection.auth-timeout = 0s", "akkachat.connection.auth-timeout")]
+    [InlineData("akkachat.auth.max-device-tokens = 0", "akkachat.auth.max-device-tokens")]
+    [InlineData("akkachat.delivery.outbox-resend-interval = 0s", "akkachat.delivery.outbox-resend-interval")]
+    [InlineData("akkachat.supervision.max-restarts = -1", "akkachat.supervision.max-restarts")]
+    public void A_bad_value_of_a_former_constant_is_refused_naming_its_key(string line, string key)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => AkkaChatSettings.Create(NodeConfig.Load(null, [line])));
+        Assert.Contains(key, error.Message);
+    }
+
+    [Fact]
+    public void A_directory_cache_of_no_entries_is_refused_naming_its_key()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => AkkaChat.Node.UserDirectory.DirectorySettings.Create(NodeConfig.Load(null, ["akkachat.directory.cache-size = 0"])));
+        Assert.Contains("akkachat.directory.cache-size", error.Message);
+    }
+
+    [Fact]
     public void Connections_default_to_a_five_minute_idle_timeout_and_at_most_15000_at_once()
     {
         Assert.Equal(512, Defaults.SendBufferFrames);

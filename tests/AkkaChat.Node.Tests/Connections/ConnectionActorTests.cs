@@ -350,7 +350,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     {
         var stage = CreateTestProbe("stage");
         var users = CreateTestProbe().Ref;
-        var connection = Sys.ActorOf(ConnectionActor.Props(new RuntimeSettingsSource(Settings.Runtime), users, Routes(users, Settings), "test"));
+        var connection = Sys.ActorOf(ConnectionActor.Props(Settings.Connection, new RuntimeSettingsSource(Settings.Runtime), users, Routes(users, Settings), "test"));
 
         connection.Tell(Received(new Ping { Nonce = 3 }));
         connection.Tell(new ConnectionStage.Attached(stage.Ref));
@@ -472,7 +472,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         var stage = CreateTestProbe("stage");
         var users = CreateTestProbe("users");
         var connection = Sys.ActorOf(ConnectionActor.Props(
-            runtime ?? new RuntimeSettingsSource(Settings.Runtime), users.Ref, Routes(users.Ref, settings ?? Settings, directory), "test"));
+            (settings ?? Settings).Connection, runtime ?? new RuntimeSettingsSource(Settings.Runtime), users.Ref, Routes(users.Ref, settings ?? Settings, directory), "test"));
         connection.Tell(new ConnectionStage.Attached(stage.Ref));
         return (connection, stage, users);
     }

@@ -113,9 +113,9 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     public async Task Every_device_token_issued_is_in_the_user_directory_up_to_the_most_kept()
     {
         var user = StartUser(Me);
-        var tokens = Enumerable.Range(0, UserState.MaxDeviceTokens + 1).Select(_ => Register(user, Me, CreateTestProbe())).ToList();
+        var tokens = Enumerable.Range(0, _settings.MaxDeviceTokens + 1).Select(_ => Register(user, Me, CreateTestProbe())).ToList();
 
-        var entry = await AwaitEntry(Me, e => e.TokenHashes.Count == UserState.MaxDeviceTokens);
+        var entry = await AwaitEntry(Me, e => e.TokenHashes.Count == _settings.MaxDeviceTokens);
 
         Assert.False(entry.HasToken(DeviceTokens.Hash(tokens[0].Span))); // the oldest stopped working
         Assert.All(tokens.Skip(1), t => Assert.True(entry.HasToken(DeviceTokens.Hash(t.Span))));
