@@ -11,7 +11,7 @@ namespace AkkaChat.Node.Users;
 /// folds one event in. Replaying the journal through <see cref="Apply"/> rebuilds the same state.
 /// Mutable on purpose: a queue may hold thousands of items and is changed once per event.
 /// </summary>
-public sealed class UserState
+public sealed partial class UserState
 {
     /// <summary>Tokens kept per user by default (akkachat.auth.max-device-tokens): the newest devices win, the oldest token stops working.</summary>
     public const int DefaultMaxDeviceTokens = 8;
@@ -127,6 +127,7 @@ public sealed class UserState
                     Status = command.Status,
                     By = command.By,
                     AtMs = command.AtMs,
+                    GroupId = command.GroupId,
                 },
             },
         };
@@ -261,7 +262,7 @@ public sealed class UserState
                     var item = Inbox.Dequeue();
                     if (item.ItemCase == QueuedItem.ItemOneofCase.Deliver)
                     {
-                        AddToOutbox(item.Deliver.From, item.Deliver.ServerMsgId, item.ClientMsgId, ReceiptStatus.Delivered, acked.AtMs);
+                        AddToOutbox(item.Deliver.From, item.Deliver.ServerMsgId, item.ClientMsgId, ReceiptStatus.Delivered, acked.AtMs, item.Deliver.GroupId);
                     }
                 }
 
@@ -269,10 +270,13 @@ public sealed class UserState
             case MessagesRead read:
                 foreach (var id in read.ServerMsgIds)
                 {
-                    Dedup.TryFindMessage(id, out _, out var clientMsgId);
-                    AddToOutbox(read.From, id, clientMsgId, ReceiptStatus.Read, read.AtMs);
+                    Dedup.TryFindMessage(id, out _, out var clientMsgId, out var groupId);
+                    AddToOutbox(read.From, id, clientMsgId, ReceiptStatus.Read, read.AtMs, groupId);
                 }
 
+                break;
+            case Groups.Contracts.GroupItemQueued queued:
+                ApplyGroupItem(queued);
                 break;
             case ReceiptsConfirmed confirmed:
                 foreach (var id in confirmed.OutboxIds)
@@ -301,7 +305,7 @@ public sealed class UserState
         NextSeq = item.Seq + 1;
     }
 
-    private void AddToOutbox(string to, string serverMsgId, string clientMsgId, ReceiptStatus status, long atMs)
+    private void AddToOutbox(string to, string serverMsgId, string clientMsgId, ReceiptStatus status, long atMs, string groupId = "")
     {
         var id = NextOutboxId++;
         _outbox[id] = new OutboxEntry
@@ -312,6 +316,7 @@ public sealed class UserState
             ClientMsgId = clientMsgId,
             Status = (uint)status,
             AtMs = atMs,
+            GroupId = groupId,
         };
     }
 
@@ -327,7 +332,8 @@ public sealed class UserState
             ExpiredTotal = ExpiredTotal,
         };
         snapshot.Tokens.AddRange(_tokens);
-        snapshot.Items.AddRange(Inbox.Items);
+        snapshot.Items.AddRange(Inbox.Items.Select(WithoutGroupBody));
+        snapshot.GroupItemsStored.Add(_groupItemsStored);
         snapshot.Dedup.AddRange(Dedup.Entries);
         snapshot.Outbox.AddRange(_outbox.Values);
         return snapshot;
@@ -343,6 +349,11 @@ public sealed class UserState
             ExpiredTotal = snapshot.ExpiredTotal,
         };
         state._tokens.AddRange(snapshot.Tokens);
+        foreach (var (groupId, upTo) in snapshot.GroupItemsStored)
+        {
+            state._groupItemsStored[groupId] = upTo;
+        }
+
         foreach (var item in snapshot.Items)
         {
             state.Inbox.Enqueue(item);
