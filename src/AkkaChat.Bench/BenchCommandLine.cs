@@ -58,13 +58,46 @@ public static class BenchCommandLine
         CustomParser = ParseDuration,
     };
 
+    private static readonly Option<IdleConnectionsLayer> Layer = new("--layer")
+    {
+        Description = "How far the connections reach: user (logged in), connection (never authenticated), stream or socket (node diagnostic layers, --start-node only)",
+        DefaultValueFactory = _ => IdleConnectionsLayer.User,
+    private static readonly Option<int> LadderUsers = new("--users", "-n") { Description = "Users (N): N/2 sender -> recipient pairs", DefaultValueFactory = _ => 2_000 };
+    private static readonly Option<string> Steps = new("--steps") { Description = "Offered rates of the steps, messages/s, comma-separated", DefaultValueFactory = _ => "500,1000,2500,5000,10000,25000" };
+    private static readonly Option<TimeSpan> StepDuration = new("--step-duration")
+    {
+        Description = "How long each step sends",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+        CustomParser = ParseDuration,
+    };
+
+    private static readonly Option<TimeSpan> SaturationP50 = new("--saturation-p50")
+    {
+        Description = "A send-to-deliver p50 above this marks the run SATURATED",
+        DefaultValueFactory = _ => SaturationRule.DefaultP50Bound,
+        CustomParser = ParseDuration,
+    };
+
+    private static readonly Option<string> Storage = new("--storage") { Description = "Journal of the node(s) the bench starts: sqlite or postgresql", DefaultValueFactory = _ => "sqlite" };
+    private static readonly Option<string?> ConnectionString = new("--connection-string") { Description = "PostgreSQL connection string for --storage postgresql" };
+    private static readonly Option<int> Nodes = new("--nodes") { Description = "Nodes the bench starts: 1, or a cluster (with --storage postgresql)", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string[]> NodeSet = new("--node-set")
+    {
+        Description = "A HOCON line (key = value) for every node the bench starts, passed as its --set; repeatable",
+        AllowMultipleArgumentsPerToken = false,
+        DefaultValueFactory = _ => [],
+    };
+
     private static readonly Option<string> Out = new("--out", "-o") { Description = "Directory for the JSON and markdown results", DefaultValueFactory = _ => Path.Combine("bench", "results") };
 
     public static RootCommand Create()
     {
         var root = new RootCommand("akkachat-bench: load generator and benchmarks for AkkaChat nodes (see docs/bench.md)");
         root.Subcommands.Add(Scenario(ScenarioNames.IdleConnections, ScenarioKind.IdleConnections,
-            "Connect and log in N users, then measure the node's memory per idle connection", SettleTimeout));
+            "Connect and log in N users, then measure the node's memory per idle connection", SettleTimeout, Layer));
+        root.Subcommands.Add(Scenario(ScenarioNames.LatencyLadder, ScenarioKind.LatencyLadder,
+            "One-to-one at each offered rate of --steps, a fresh node per step: p50 / p99 / delivered per step",
+            Steps, StepDuration, BodyBytes, MaxInFlight, DrainTimeout));
         root.Subcommands.Add(Scenario(ScenarioNames.OneToOne, ScenarioKind.OneToOne,
             "N/2 pairs of online users send to each other for a duration; latency and throughput",
             Duration, Warmup, Rate, BodyBytes, MaxInFlight, DrainTimeout));
@@ -91,7 +124,8 @@ public static class BenchCommandLine
     private static Command Scenario(string name, ScenarioKind kind, string description, params Option[] specific)
     {
         var command = new Command(name, description);
-        foreach (var option in new Option[] { Server, StartNode, NodePid, Users, Workers, Concurrency, Out }.Concat(specific))
+        var users = kind == ScenarioKind.LatencyLadder ? LadderUsers : Users;
+        foreach (var option in new Option[] { Server, StartNode, NodePid, users, Workers, Concurrency, Out, SaturationP50, Storage, ConnectionString, Nodes, NodeSet }.Concat(specific))
         {
             command.Options.Add(option);
         }
@@ -106,7 +140,7 @@ public static class BenchCommandLine
                 Server = result.GetValue(Server),
                 StartNode = result.GetValue(StartNode),
                 NodePid = result.GetValue(NodePid),
-                Users = result.GetValue(Users),
+                Users = result.GetValue(users),
                 Workers = result.GetValue(Workers),
                 Concurrency = result.GetValue(Concurrency),
                 Duration = Get(Duration, defaults.Duration),
@@ -117,8 +151,32 @@ public static class BenchCommandLine
                 MessagesPerUser = Get(MessagesPerUser, defaults.MessagesPerUser),
                 DrainTimeout = Get(DrainTimeout, defaults.DrainTimeout),
                 SettleTimeout = Get(SettleTimeout, defaults.SettleTimeout),
+                Layer = Get(Layer, defaults.Layer),
                 Out = result.GetValue(Out)!,
+                StepDuration = Get(StepDuration, defaults.StepDuration),
+                SaturationP50 = result.GetValue(SaturationP50),
+                Storage = result.GetValue(Storage)!,
+                ConnectionString = result.GetValue(ConnectionString),
+                Nodes = result.GetValue(Nodes),
+                NodeSettings = result.GetValue(NodeSet) ?? [],
             };
+            if (command.Options.Contains(Steps))
+            {
+                var rates = new List<double>();
+                foreach (var entry in result.GetValue(Steps)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!double.TryParse(entry, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate))
+                    {
+                        await Console.Error.WriteLineAsync($"akkachat-bench {name}: --steps must list rates like 500,1000,2500, not '{entry}'");
+                        return UsageError;
+                    }
+
+                    rates.Add(rate);
+                }
+
+                options = options with { Steps = rates };
+            }
+
             if (options.Validate() is { } problem)
             {
                 await Console.Error.WriteLineAsync($"akkachat-bench {name}: {problem}");

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace AkkaChat.Bench;
 
 /// <summary>The node a run measures: its address and, when known, its process id.</summary>
-public sealed record BenchNode(string Host, int Port, int? ProcessId, bool StartedByBench)
+public sealed record BenchNode(string Host, int Port, int? ProcessId, bool StartedByBench, string? HeapFile = null)
 {
     /// <summary>
     /// Settings of a node started with --start-node, layered over the node's defaults: codes revealed
@@ -15,11 +15,37 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
         akkachat.rate-limit.send-per-second = 1000000
         akkachat.rate-limit.send-burst = 1000000
         akkachat.connection.idle-timeout = 1h
-        akkachat.connection.max-connections = 19000
+        akkachat.connection.max-connections = 19950
         akkachat.listen.backlog = 4096
         """;
 
-    public string Endpoint => $"{Host}:{Port}";
+    /// <summary>
+    /// <see cref="Hocon"/> plus, for idle-connections, the diagnostic settings the measurement needs:
+    /// the heap report file and the pipeline layer (docs/performance.md).
+    /// </summary>
+    public static string HoconFor(BenchOptions options, string heapFile)
+    {
+        if (options.Scenario != Load.ScenarioKind.IdleConnections)
+        {
+            return Hocon;
+        }
+
+        var layer = options.Layer switch
+        {
+            Load.IdleConnectionsLayer.Stream => "stream",
+            Load.IdleConnectionsLayer.Socket => "socket",
+            _ => "full",
+        };
+        return Hocon + $"\nakkachat.transport.diagnostic-heap-file = \"{heapFile}\"\nakkachat.transport.diagnostic-layer = {layer}\n";
+    }
+
+    public string Endpoint => Servers.Length > 0 ? string.Join(",", Servers) : $"{Host}:{Port}";
+
+    /// <summary>Every node of a cluster as host:port (users are spread over them), empty for one node.</summary>
+    public string[] Servers { get; init; } = [];
+
+    /// <summary>The node processes whose CPU is measured: every node of a cluster, or the one node when its id is known.</summary>
+    public IReadOnlyList<int> ProcessIds { get; init; } = ProcessId is { } pid ? [pid] : [];
 
     public static bool TryParseServer(string server, out string host, out int port)
     {

@@ -48,7 +48,34 @@ public sealed record BenchOptions
 
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>idle-connections: how far into the node's pipeline the connections reach.</summary>
+    public IdleConnectionsLayer Layer { get; init; } = IdleConnectionsLayer.User;
+
     public string Out { get; init; } = Path.Combine("bench", "results");
+
+    /// <summary>latency-ladder: the offered rates (messages/s over all senders), one step each.</summary>
+    public IReadOnlyList<double> Steps { get; init; } = [500, 1_000, 2_500, 5_000, 10_000, 25_000];
+
+    /// <summary>latency-ladder: how long each step sends.</summary>
+    public TimeSpan StepDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A send-to-deliver p50 above this marks a run SATURATED (see <see cref="Scenarios.SaturationRule"/>).</summary>
+    public TimeSpan SaturationP50 { get; init; } = Scenarios.SaturationRule.DefaultP50Bound;
+
+    /// <summary>Journal of a node the bench starts: sqlite (the node's default) or postgresql.</summary>
+    public string Storage { get; init; } = "sqlite";
+
+    /// <summary>PostgreSQL connection string for a node the bench starts with --storage postgresql.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>Nodes the bench starts: 1, or a cluster of several (PostgreSQL journal, users spread over the nodes).</summary>
+    public int Nodes { get; init; } = 1;
+
+    /// <summary>HOCON lines (<c>key = value</c>) passed with --set to every node the bench starts, after its own settings.</summary>
+    public IReadOnlyList<string> NodeSettings { get; init; } = [];
+
+    /// <summary>Every entry of <see cref="Server"/> (a comma-separated list names the nodes of a cluster).</summary>
+    public string[] ServerList => Server is null ? [] : Server.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>True when the workers run as child processes.</summary>
     public bool UsesWorkerProcesses => Workers >= 2;
@@ -66,9 +93,29 @@ public sealed record BenchOptions
             return "give either --server HOST:PORT or --start-node";
         }
 
-        if (Server is not null && !BenchNode.TryParseServer(Server, out _, out _))
+        if (Server is not null && (ServerList.Length == 0 || ServerList.Any(s => !BenchNode.TryParseServer(s, out _, out _))))
         {
-            return $"--server must be HOST:PORT, not '{Server}'";
+            return $"--server must be HOST:PORT or a comma-separated list of them, not '{Server}'";
+        }
+
+        if (Storage is not ("sqlite" or "postgresql"))
+        {
+            return "--storage must be sqlite or postgresql";
+        }
+
+        if (Storage == "postgresql" && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            return "--storage postgresql needs --connection-string";
+        }
+
+        if (Nodes < 1 || (Nodes > 1 && Storage != "postgresql"))
+        {
+            return "--nodes must be 1, or more with --storage postgresql (a cluster shares one journal)";
+        }
+
+        if (Steps.Count == 0 || Steps.Any(s => s <= 0) || StepDuration <= TimeSpan.Zero || SaturationP50 <= TimeSpan.Zero)
+        {
+            return "--steps must list positive rates; --step-duration and --saturation-p50 must be positive";
         }
 
         if (Users < 1 || Users > BenchPhones.MaxUsers)

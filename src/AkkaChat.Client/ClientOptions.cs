@@ -1,3 +1,6 @@
+using AkkaChat.Client.Transport;
+using AkkaChat.Protocol;
+
 namespace AkkaChat.Client;
 
 /// <summary>
@@ -11,6 +14,20 @@ public sealed record ClientOptions
 
     /// <summary>TCP port of the node's binary protocol. Default 4700.</summary>
     public int Port { get; init; } = 4700;
+
+    /// <summary>
+    /// The nodes this client may use, each <c>tcp://host:port</c> or <c>host:port</c>. Every
+    /// connection attempt (the first, and each reconnect) moves one entry on, so after a node dies
+    /// the client moves to the next. Empty (the default) means the one server <see cref="Host"/>:<see cref="Port"/>.
+    /// </summary>
+    public IReadOnlyList<string> Servers { get; init; } = [];
+
+    /// <summary>
+    /// Longest client_msg_id (in characters) a send may carry; a longer one is refused before it is
+    /// sent. Set it to the node's <c>akkachat.limits.max-client-msg-id-length</c> when its operator
+    /// changed that. Default <see cref="ProtocolRules.DefaultMaxClientMsgIdLength"/> (64).
+    /// </summary>
+    public int MaxClientMsgIdLength { get; init; } = ProtocolRules.DefaultMaxClientMsgIdLength;
 
     /// <summary>How long opening a TCP connection may take. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -64,8 +81,20 @@ public sealed record ClientOptions
     /// </summary>
     public TimeSpan AckDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary><see cref="Servers"/> parsed, or <see cref="Host"/>:<see cref="Port"/> when it is empty.</summary>
+    internal IReadOnlyList<ServerAddress> ServerList() =>
+        Servers.Count == 0 ? [ServerAddress.ForTcp(Host, Port)] : Servers.Select(ServerAddress.Parse).ToArray();
+
     internal void Validate()
     {
+        foreach (var server in Servers)
+        {
+            if (!ServerAddress.TryParse(server, out _, out var problem))
+            {
+                throw new ArgumentException(problem, nameof(Servers));
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(Host))
         {
             throw new ArgumentException("Host must be set", nameof(Host));
@@ -91,6 +120,7 @@ public sealed record ClientOptions
             throw new ArgumentOutOfRangeException(nameof(AckDelay), AckDelay, "AckDelay must not be negative");
         }
 
+        RequirePositive(MaxClientMsgIdLength, nameof(MaxClientMsgIdLength));
         RequirePositive(MaxPendingSends, nameof(MaxPendingSends));
         RequirePositive(EventBufferSize, nameof(EventBufferSize));
         RequirePositive(DuplicateMemory, nameof(DuplicateMemory));

@@ -1,6 +1,5 @@
-using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
+using AkkaChat.Client.Transport;
+using AkkaChat.Client.Wire;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Google.Protobuf;
@@ -8,40 +7,41 @@ using Google.Protobuf;
 namespace AkkaChat.TestKit;
 
 /// <summary>
-/// A deliberately plain protocol client for tests: one socket, frames in and out, no retries and no
-/// hidden ACKs, so each test states every step the protocol asks of a client. The Expect* methods
-/// throw <see cref="ProtocolExpectationException"/> when the node answers otherwise.
+/// A deliberately plain protocol client for tests: one connection, frames in and out, no retries and
+/// no hidden ACKs, so each test states every step the protocol asks of a client. Framing and I/O are
+/// the SDK's <see cref="WireConnection"/>, read one frame at a time. The Expect* methods throw
+/// <see cref="ProtocolExpectationException"/> when the node answers otherwise.
 /// </summary>
 public sealed class ProtocolClient : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
-    private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
-    private byte[] _buffer = new byte[64 * 1024];
-    private int _start;
-    private int _end;
+    private readonly WireConnection _wire;
     private bool _closed;
 
-    private ProtocolClient(TcpClient tcp)
-    {
-        _tcp = tcp;
-        _stream = tcp.GetStream();
-    }
+    private ProtocolClient(WireConnection wire) => _wire = wire;
 
-    public static async Task<ProtocolClient> ConnectAsync(int port, string host = "127.0.0.1")
-    {
-        var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(host, port);
-        return new ProtocolClient(tcp);
-    }
+    public static async Task<ProtocolClient> ConnectAsync(int port, string host = "127.0.0.1") =>
+        new(await WireConnection.OpenAsync(ServerAddress.ForTcp(host, port), DefaultTimeout, CancellationToken.None));
 
     /// <summary>True when the connection ended with a reset rather than a clean close (FIN).</summary>
     public bool ClosedByReset { get; private set; }
 
-    public Task SendAsync(IMessage message) => SendRawAsync(FrameWriter.ToBytes(message));
+    public async Task SendAsync(IMessage message)
+    {
+        if (!await _wire.WriteAsync(message))
+        {
+            throw new IOException("the connection is closed");
+        }
+    }
 
-    public async Task SendRawAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+    public async Task SendRawAsync(byte[] bytes)
+    {
+        if (!await _wire.WriteRawAsync(bytes))
+        {
+            throw new IOException("the connection is closed");
+        }
+    }
 
     /// <summary>
     /// The next frame, or null once the node closed the connection. On the node's FIN the client
@@ -54,53 +54,29 @@ public sealed class ProtocolClient : IAsyncDisposable
             return null;
         }
 
-        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        while (true)
+        Frame? frame;
+        try
         {
-            var pending = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
-            if (FrameReader.TryRead(ref pending, out var frame))
-            {
-                _start = _end - (int)pending.Length;
-                return frame;
-            }
-
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-
-            if (_end == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
-
-            int read;
-            try
-            {
-                read = await _stream.ReadAsync(_buffer.AsMemory(_end), cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"no frame within {timeout ?? DefaultTimeout}");
-            }
-            catch (IOException)
-            {
-                ClosedByReset = true;
-                _closed = true;
-                return null;
-            }
-
-            if (read == 0)
-            {
-                _closed = true;
-                _tcp.Close();
-                return null;
-            }
-
-            _end += read;
+            frame = await _wire.ReadFrameAsync(timeout ?? DefaultTimeout);
         }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"no frame within {timeout ?? DefaultTimeout}");
+        }
+        catch (IOException)
+        {
+            ClosedByReset = true;
+            _closed = true;
+            return null;
+        }
+
+        if (frame is null)
+        {
+            _closed = true;
+            await _wire.DisposeAsync();
+        }
+
+        return frame;
     }
 
     public async Task<T> ExpectAsync<T>(TimeSpan? timeout = null)
@@ -192,11 +168,7 @@ public sealed class ProtocolClient : IAsyncDisposable
         return ack;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stream.DisposeAsync();
-        _tcp.Dispose();
-    }
+    public ValueTask DisposeAsync() => _wire.DisposeAsync();
 }
 
 /// <summary>The node answered something other than what a <see cref="ProtocolClient"/> call expected.</summary>

@@ -40,6 +40,37 @@ public sealed class BenchOptionsTests
     }
 
     [Fact]
+    public void a_comma_separated_server_list_names_the_nodes_of_a_cluster()
+    {
+        var cluster = new BenchOptions { Scenario = ScenarioKind.LatencyLadder, Server = "127.0.0.1:4701, 127.0.0.1:4702,127.0.0.1:4703" };
+
+        Assert.Null(cluster.Validate());
+        Assert.Equal(["127.0.0.1:4701", "127.0.0.1:4702", "127.0.0.1:4703"], cluster.ServerList);
+        Assert.NotNull((cluster with { Server = "127.0.0.1:4701,nowhere" }).Validate());
+    }
+
+    [Fact]
+    public void a_cluster_the_bench_starts_needs_the_postgresql_journal_and_its_connection_string()
+    {
+        var ladder = new BenchOptions { Scenario = ScenarioKind.LatencyLadder, StartNode = true };
+
+        Assert.Contains("--storage postgresql", (ladder with { Nodes = 3 }).Validate());
+        Assert.Contains("--connection-string", (ladder with { Nodes = 3, Storage = "postgresql" }).Validate());
+        Assert.Null((ladder with { Nodes = 3, Storage = "postgresql", ConnectionString = "Host=127.0.0.1" }).Validate());
+        Assert.NotNull((ladder with { Storage = "mysql" }).Validate());
+    }
+
+    [Fact]
+    public void the_ladder_defaults_to_the_rates_of_the_latency_goal()
+    {
+        var ladder = new BenchOptions { Scenario = ScenarioKind.LatencyLadder, StartNode = true };
+
+        Assert.Equal([500.0, 1_000, 2_500, 5_000, 10_000, 25_000], ladder.Steps);
+        Assert.Equal(TimeSpan.FromSeconds(10), ladder.StepDuration);
+        Assert.NotNull((ladder with { Steps = [500, -1] }).Validate());
+    }
+
+    [Fact]
     public void more_connections_than_one_process_can_hold_ask_for_more_workers()
     {
         var tooMany = new BenchOptions { Scenario = ScenarioKind.IdleConnections, StartNode = true, Users = 30_000, Workers = 1 };

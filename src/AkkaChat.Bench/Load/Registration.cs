@@ -22,7 +22,7 @@ public sealed class BenchUser(int index, string phone)
 /// <summary>Registers users in bulk, a bounded number at a time; each one stays connected and logged in.</summary>
 public static class Registration
 {
-    public static async Task RegisterAsync(IPEndPoint endpoint, IReadOnlyList<BenchUser> users, int concurrency,
+    public static async Task RegisterAsync(Func<BenchUser, IPEndPoint> endpointOf, IReadOnlyList<BenchUser> users, int concurrency,
         WorkerMetrics metrics, CancellationToken cancellationToken)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancellationToken };
@@ -31,7 +31,7 @@ public static class Registration
             BenchConnection? connection = null;
             try
             {
-                connection = await BenchConnection.ConnectAsync(endpoint, user.Phone, token);
+                connection = await BenchConnection.ConnectAsync(endpointOf(user), user.Phone, token);
                 var ok = await connection.RegisterAsync(token);
                 user.Token = ok.Token;
                 user.Connection = connection;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using AkkaChat.Bench.Wire;
+using AkkaChat.Client.Wire;
 
 namespace AkkaChat.Bench.Load;
 
@@ -16,13 +17,21 @@ public interface IScenarioLoad : IAsyncDisposable
 /// <summary>The users of one worker's share, their registration, keep-alive and closing.</summary>
 public abstract class ScenarioLoad : IScenarioLoad
 {
+    /// <summary>
+    /// A connection that wrote nothing for this long sends a PING, which keeps the node's idle
+    /// timeout (default 5 minutes) from closing it during a long run.
+    /// </summary>
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(60);
+
     private KeepAlive? _keepAlive;
 
     protected ScenarioLoad(WorkerPlan plan, WorkerMetrics metrics)
     {
         Plan = plan;
         Metrics = metrics;
-        Endpoint = Resolve(plan.Host, plan.Port);
+        _endpoints = plan.Servers.Length == 0
+            ? [Resolve(plan.Host, plan.Port)]
+            : plan.Servers.Select(s => BenchNode.TryParseServer(s, out var host, out var port) ? Resolve(host, port) : throw new ArgumentException($"not host:port: {s}")).ToArray();
         Users = Enumerable.Range(plan.FirstUser, plan.UserCount).Select(i => new BenchUser(i, BenchPhones.Of(plan.PhonePrefix, i))).ToArray();
     }
 
@@ -30,7 +39,10 @@ public abstract class ScenarioLoad : IScenarioLoad
 
     protected WorkerMetrics Metrics { get; }
 
-    protected IPEndPoint Endpoint { get; }
+    private readonly IPEndPoint[] _endpoints;
+
+    /// <summary>The node user <paramref name="user"/> connects to: see <see cref="WorkerPlan.Servers"/>.</summary>
+    protected IPEndPoint EndpointOf(BenchUser user) => _endpoints[user.Index % _endpoints.Length];
 
     protected BenchUser[] Users { get; }
 
@@ -44,8 +56,8 @@ public abstract class ScenarioLoad : IScenarioLoad
     protected async Task RegisterAllAsync(CancellationToken cancellationToken)
     {
         Metrics.Phase = WorkerPhase.Register;
-        await Registration.RegisterAsync(Endpoint, Users, Plan.Concurrency, Metrics, cancellationToken);
-        _keepAlive = new KeepAlive(() => Users.Select(u => u.Connection).OfType<BenchConnection>());
+        await Registration.RegisterAsync(EndpointOf, Users, Plan.Concurrency, Metrics, cancellationToken);
+        _keepAlive = new KeepAlive(() => Users.Select(u => u.Connection).OfType<BenchConnection>().Where(c => c.IsOpen).Select(c => c.Wire), KeepAliveInterval, pongTimeout: null);
     }
 
     /// <summary>The share as pairs (user 2k sends to user 2k+1), only those whose two users registered.</summary>
@@ -71,7 +83,7 @@ public abstract class ScenarioLoad : IScenarioLoad
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_keepAlive is not null)
         {
@@ -104,8 +116,19 @@ public abstract class ScenarioLoad : IScenarioLoad
 /// <summary>idle-connections: register and stay connected; the coordinator measures the node's memory.</summary>
 public sealed class IdleConnectionsLoad(WorkerPlan plan, WorkerMetrics metrics) : ScenarioLoad(plan, metrics)
 {
+    private List<Socket>? _plainSockets;
+
     public override async Task SetupAsync(CancellationToken cancellationToken)
     {
+        if (Plan.Layer != IdleConnectionsLayer.User)
+        {
+            // Below a logged-in user: plain sockets that connect and stay silent (idle-timeout is 1h).
+            Metrics.Phase = WorkerPhase.Register;
+            _plainSockets = await IdleSockets.ConnectAsync(Endpoint, Plan.FirstUser, Plan.UserCount, Plan.Concurrency, Metrics, cancellationToken);
+            Metrics.Phase = WorkerPhase.Ready;
+            return;
+        }
+
         await RegisterAllAsync(cancellationToken);
         var role = new IdleRole(Metrics);
         foreach (var user in Users)
@@ -120,6 +143,16 @@ public sealed class IdleConnectionsLoad(WorkerPlan plan, WorkerMetrics metrics) 
     {
         Metrics.Phase = WorkerPhase.Done; // the report counts the connections still open
         return Task.CompletedTask;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (var socket in _plainSockets ?? [])
+        {
+            socket.Dispose();
+        }
+
+        await base.DisposeAsync();
     }
 }
 
@@ -254,7 +287,7 @@ public sealed class OfflineDrainLoad(WorkerPlan plan, WorkerMetrics metrics) : S
             BenchConnection? connection = null;
             try
             {
-                connection = await BenchConnection.ConnectAsync(Endpoint, pair.Recipient.Phone, token);
+                connection = await BenchConnection.ConnectAsync(EndpointOf(pair.Recipient), pair.Recipient.Phone, token);
                 var ok = await connection.LoginAsync(pair.Recipient.Token, token);
                 if ((long)ok.Pending != expected)
                 {

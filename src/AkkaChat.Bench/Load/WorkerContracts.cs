@@ -10,6 +10,9 @@ public enum ScenarioKind
     IdleConnections,
     OneToOne,
     OfflineDrain,
+
+    /// <summary>One-to-one at a series of offered rates, a fresh node per step (the coordinator's loop; workers run one-to-one).</summary>
+    LatencyLadder,
 }
 
 /// <summary>
@@ -23,6 +26,13 @@ public sealed class WorkerPlan
     public required string Host { get; init; }
 
     public required int Port { get; init; }
+
+    /// <summary>
+    /// Every node of a cluster as host:port, or empty for the one node <see cref="Host"/>:<see cref="Port"/>.
+    /// User i connects to entry i mod count, so a sender (even i) and its recipient (odd i) are on
+    /// different nodes and every message crosses the cluster.
+    /// </summary>
+    public string[] Servers { get; init; } = [];
 
     /// <summary>Six digits that make this run's phone numbers unique on a node that has seen other runs.</summary>
     public required int PhonePrefix { get; init; }
@@ -49,6 +59,9 @@ public sealed class WorkerPlan
     public int MaxInFlight { get; init; } = 32;
 
     public int MessagesPerUser { get; init; }
+
+    /// <summary>idle-connections: how far into the node's pipeline the connections reach.</summary>
+    public IdleConnectionsLayer Layer { get; init; }
 
     /// <summary>How long, after sending stops, in-flight messages (or an offline-drain login) may take to arrive.</summary>
     public double DrainTimeoutSeconds { get; init; } = 60;

@@ -20,7 +20,7 @@ public sealed class BenchReport
     /// <summary>The working tree had uncommitted changes to tracked files.</summary>
     public bool CommitDirty { get; init; }
 
-    public required MachineReport Machine { get; init; }
+    public required MachineReport Machine { get; set; }
 
     public required OptionsReport Options { get; init; }
 
@@ -41,6 +41,18 @@ public sealed class BenchReport
     public ErrorsReport Errors { get; set; } = new();
 
     public List<string> Notes { get; } = [];
+
+    /// <summary>True when the latency or backlog shows the offered rate was not sustained; <see cref="Saturation"/> says why.</summary>
+    public bool Saturated => Saturation.Count > 0;
+
+    /// <summary>Each reason the run counts as saturated (see docs/bench.md, "Saturation"); empty when it is not.</summary>
+    public List<string> Saturation { get; } = [];
+
+    /// <summary>latency-ladder: one entry per offered rate.</summary>
+    public List<LadderStepReport>? Ladder { get; set; }
+
+    /// <summary>latency-ladder: the highest offered rate whose send-to-deliver p99 was at most 10 ms, null when none.</summary>
+    public double? HighestRateWithinP99Target { get; set; }
 }
 
 public sealed class OptionsReport
@@ -60,6 +72,17 @@ public sealed class OptionsReport
 
     public double? DurationSeconds { get; init; }
 
+    /// <summary>latency-ladder: the offered rates of the steps.</summary>
+    public double[]? Steps { get; init; }
+
+    public double? StepDurationSeconds { get; init; }
+
+    /// <summary>The p50 bound of the saturation rule.</summary>
+    public double SaturationP50Ms { get; init; }
+
+    /// <summary>Nodes measured: started by the bench (--nodes) or given (--server a,b,c).</summary>
+    public int Nodes { get; init; }
+
     public double? WarmupSeconds { get; init; }
 
     /// <summary>Offered messages per second; null: flat out.</summary>
@@ -74,6 +97,9 @@ public sealed class OptionsReport
     public double DrainTimeoutSeconds { get; init; }
 
     public double? SettleTimeoutSeconds { get; init; }
+
+    /// <summary>idle-connections: user, connection, stream or socket (how far the connections reach).</summary>
+    public string? Layer { get; init; }
 }
 
 public sealed class NodeReport
@@ -81,6 +107,12 @@ public sealed class NodeReport
     public required string Endpoint { get; init; }
 
     public int? Pid { get; init; }
+
+    /// <summary>Every node process of a cluster, when known.</summary>
+    public int[]? Pids { get; init; }
+
+    /// <summary>Journal of a node the bench started: sqlite or postgresql.</summary>
+    public string? Storage { get; init; }
 
     public bool StartedByBench { get; init; }
 
@@ -101,6 +133,15 @@ public sealed class NodeReport
 
     /// <summary>idle-connections: (rss_after - rss_before) / connected.</summary>
     public long? BytesPerConnection { get; set; }
+
+    /// <summary>idle-connections: managed heap after a full compacting GC, before the users connected.</summary>
+    public long? HeapBeforeBytes { get; set; }
+
+    /// <summary>idle-connections: managed heap after a full compacting GC, with every connection open.</summary>
+    public long? HeapAfterBytes { get; set; }
+
+    /// <summary>idle-connections: (heap_after - heap_before) / connected.</summary>
+    public long? HeapBytesPerConnection { get; set; }
 }
 
 public sealed class UsersReport
@@ -175,6 +216,47 @@ public sealed class CpuReport
 
     /// <summary>CPU seconds the load-generating processes used in that time.</summary>
     public double LoadGeneratorSeconds { get; init; }
+
+    /// <summary>Load-generating processes counted (the bench itself, or its worker processes).</summary>
+    public int LoadGeneratorProcesses { get; init; }
+
+    /// <summary>Node processes counted: 1, or every node of a cluster whose process ids are known.</summary>
+    public int NodeProcesses { get; init; }
+
+    /// <summary>The phase CPU per message is measured over: run (the send window, one-to-one) or drain (offline-drain).</summary>
+    public string? MeasuredPhase { get; init; }
+
+    /// <summary>Wall-clock seconds of the measured phase, as the coordinator saw its edges (polled every 250 ms).</summary>
+    public double? MeasuredWindowSeconds { get; init; }
+
+    /// <summary>Node CPU seconds (utime + stime from /proc/&lt;pid&gt;/stat) in the measured phase only.</summary>
+    public double? NodeSecondsInWindow { get; init; }
+
+    public double? LoadGeneratorSecondsInWindow { get; init; }
+
+    /// <summary>Messages delivered in the measured phase, the divisor of the per-message figure.</summary>
+    public long? DeliveredInWindow { get; init; }
+
+    /// <summary>Node CPU microseconds per delivered message (its SEND, storage, DELIVER, ACK, receipts), measured phase only.</summary>
+    public double? NodeMicrosPerDeliveredMessage { get; init; }
+
+    /// <summary>Cores the load generator kept busy in the measured phase; near the machine's core count it is the bottleneck.</summary>
+    public double? LoadGeneratorCores { get; init; }
+
+    /// <summary>Cores the node kept busy in the measured phase.</summary>
+    public double? NodeCores { get; init; }
+
+    /// <summary>Wall-clock seconds of the registrations of the setup.</summary>
+    public double? LoginSeconds { get; init; }
+
+    /// <summary>Node CPU seconds during the registrations.</summary>
+    public double? NodeSecondsDuringLogins { get; init; }
+
+    /// <summary>Users registered (AUTH_REQUEST_CODE + AUTH_VERIFY, which logs the device in).</summary>
+    public long Logins { get; init; }
+
+    /// <summary>Node CPU microseconds per registration-and-login.</summary>
+    public double? NodeMicrosPerLogin { get; init; }
 }
 
 public sealed class ErrorsReport
@@ -182,4 +264,35 @@ public sealed class ErrorsReport
     public long Total { get; init; }
 
     public SortedDictionary<string, long> ByCode { get; init; } = [];
+}
+
+/// <summary>One step of a latency-ladder: a fresh node (when the bench starts it) at one offered rate.</summary>
+public sealed class LadderStepReport
+{
+    public double OfferedPerSecond { get; init; }
+
+    public double DeliveredPerSecond { get; init; }
+
+    public long Sent { get; init; }
+
+    public long Delivered { get; init; }
+
+    public double P50Ms { get; init; }
+
+    public double P99Ms { get; init; }
+
+    public double MaxMs { get; init; }
+
+    public long Errors { get; init; }
+
+    /// <summary>The step's errors by code (ERROR codes, lost connections, messages not delivered within the drain timeout).</summary>
+    public SortedDictionary<string, long> ErrorsByCode { get; init; } = [];
+
+    public string Endpoint { get; init; } = string.Empty;
+
+    public CpuReport? Cpu { get; init; }
+
+    public bool Saturated => Saturation.Count > 0;
+
+    public List<string> Saturation { get; init; } = [];
 }

@@ -60,11 +60,50 @@ public static class ReportOutput
             yield return ("node bytes per connection", $"{perConnection:N0} ({perConnection / 1024.0:0.0} KiB)");
         }
 
+        if (report.Node.HeapBeforeBytes is { } heapBefore && report.Node.HeapAfterBytes is { } heapAfter)
+        {
+            yield return ("node managed heap before / after (full GC)", $"{Mib(heapBefore)} / {Mib(heapAfter)}");
+        }
+
+        if (report.Node.HeapBytesPerConnection is { } heapPerConnection)
+        {
+            yield return ("node managed heap bytes per connection", $"{heapPerConnection:N0} ({heapPerConnection / 1024.0:0.0} KiB)");
+        }
+
         if (report.Cpu is { } cpu)
         {
             yield return ("CPU during the run (node / load generator)",
                 $"{(cpu.NodeSeconds is { } node ? $"{node:0.0} s" : "?")} / {cpu.LoadGeneratorSeconds:0.0} s in {cpu.WallSeconds:0.0} s");
+            if (cpu.NodeMicrosPerDeliveredMessage is { } perMessage)
+            {
+                yield return ("node CPU per delivered message", $"{perMessage:N1} us ({cpu.DeliveredInWindow:N0} in the {cpu.MeasuredPhase} window of {cpu.MeasuredWindowSeconds:0.0} s)");
+            }
+
+            if (cpu.NodeMicrosPerLogin is { } perLogin)
+            {
+                yield return ("node CPU per login (register + verify)", $"{perLogin:N1} us ({cpu.Logins:N0} logins)");
+            }
+
+            if (cpu.LoadGeneratorCores is { } cores)
+            {
+                yield return ("cores busy in the window (node / load generator)", $"{(cpu.NodeCores is { } n ? n.ToString("0.00", Invariant) : "?")} / {cores:0.00} of {Environment.ProcessorCount}");
+            }
         }
+
+        if (report.Ladder is { } ladder)
+        {
+            foreach (var step in ladder)
+            {
+                yield return ($"ladder {step.OfferedPerSecond:N0}/s: p50 / p99 / delivered",
+                    $"{Ms(step.P50Ms)} ms / {Ms(step.P99Ms)} ms / {step.DeliveredPerSecond:N0}/s"
+                    + (step.Cpu?.NodeMicrosPerDeliveredMessage is { } us ? $", {us:N0} us node CPU/msg" : string.Empty)
+                    + (step.Saturated ? " SATURATED" : string.Empty));
+            }
+
+            yield return ("highest rate with p99 <= 10 ms", report.HighestRateWithinP99Target is { } best ? $"{best:N0}/s" : "none");
+        }
+
+        yield return ("saturated", report.Saturated ? "SATURATED: " + string.Join("; ", report.Saturation) : "no");
 
         yield return ("errors", report.Errors.Total == 0
             ? "0"
@@ -81,6 +120,11 @@ public static class ReportOutput
         }
 
         AnsiConsole.Write(figures);
+        if (report.Saturated)
+        {
+            Console.Out.WriteLine("SATURATED: " + string.Join("; ", report.Saturation));
+        }
+
         if (report.LatencyMs.Count == 0)
         {
             return;
@@ -117,6 +161,12 @@ public static class ReportOutput
             + $"{(report.Node.Pid is { } pid ? $", pid {pid}" : string.Empty)}"
             + $"{(report.Node.Assembly is { } assembly ? $", `{Path.GetRelativePath(Directory.GetCurrentDirectory(), assembly)}`" : string.Empty)}.");
         md.AppendLine();
+
+        if (report.Saturated)
+        {
+            md.AppendLine("**SATURATED: " + string.Join("; ", report.Saturation) + "**");
+            md.AppendLine();
+        }
 
         md.AppendLine("## Options");
         md.AppendLine();

@@ -72,15 +72,21 @@ public static class ProcFile
         }
     }
 
-    /// <summary>CPU time a process has used so far (user and system); null when it is gone.</summary>
+    /// <summary>
+    /// CPU time a process has used so far: utime + stime of /proc/&lt;pid&gt;/stat (fields 14 and 15, in
+    /// clock ticks of 1/100 s, USER_HZ on Linux). Null when the process is gone or /proc is missing.
+    /// </summary>
     public static TimeSpan? CpuTime(int pid)
     {
         try
         {
-            using var process = Process.GetProcessById(pid);
-            return process.TotalProcessorTime;
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after its ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromMilliseconds(ticks * 10);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             return null;
         }

@@ -1,7 +1,7 @@
 using AkkaChat.Bench.Coordination;
 using AkkaChat.Bench.Load;
 using AkkaChat.Bench.Reporting;
-using AkkaChat.TestKit;
+using AkkaChat.Bench.Nodes;
 
 namespace AkkaChat.Bench.Scenarios;
 
@@ -16,32 +16,35 @@ public static class BenchCoordinator
     {
         var startedAt = DateTimeOffset.UtcNow;
         var (commit, dirty) = GitCommit.Current();
-        NodeProcess? nodeProcess = null;
+        BenchNodes? nodes = null;
         var workers = new List<IWorkerClient>();
         BenchReport? report = null;
         try
         {
             await ProgressDisplay.RunAsync(async progress =>
             {
+                if (options.Scenario == ScenarioKind.LatencyLadder)
+                {
+                    report = await LatencyLadderScenario.RunAsync(options, progress, startedAt, commit, dirty, cancellationToken);
+                    return;
+                }
+
                 BenchNode node;
                 if (options.StartNode)
                 {
-                    var starting = progress.Start("start node", 1);
-                    nodeProcess = await NodeProcess.StartAsync(BenchNode.Hocon);
-                    node = new BenchNode("127.0.0.1", nodeProcess.Port, nodeProcess.ProcessId, StartedByBench: true);
-                    starting.Complete($"pid {node.ProcessId} on {node.Endpoint}");
+                    var starting = progress.Start(options.Nodes == 1 ? "start node" : $"start {options.Nodes} nodes", 1);
+                    nodes = await BenchNodes.StartAsync(options);
+                    node = nodes.Node;
+                    starting.Complete($"pid {string.Join(",", node.ProcessIds)} on {node.Endpoint}");
                 }
                 else
                 {
-                    BenchNode.TryParseServer(options.Server!, out var host, out var port);
-                    node = new BenchNode(host, port, options.NodePid, StartedByBench: false);
+                    node = GivenNode(options);
                 }
 
                 var plans = BenchRun.Plan(options, node, Random.Shared.Next(100_000, 1_000_000));
-                workers.AddRange(options.UsesWorkerProcesses
-                    ? plans.Select((_, i) => (IWorkerClient)ChildProcessWorkerClient.Start(i))
-                    : [new InProcessWorkerClient()]);
-                report = NewReport(options, node, startedAt, commit, dirty, workers.Count);
+                workers.AddRange(StartWorkers(options, plans.Count));
+                report = NewReport(options, node, startedAt, commit, dirty, workers.Count, nodes?.Hocon);
                 var run = new BenchRun(options, node, plans, workers, progress, report, cancellationToken);
                 await (options.Scenario switch
                 {
@@ -74,9 +77,9 @@ public static class BenchCoordinator
             or System.Net.Sockets.SocketException)
         {
             await Console.Error.WriteLineAsync($"akkachat-bench: {e.Message}");
-            if (nodeProcess is { HasExited: true })
+            if (nodes is not null && nodes.Processes.Any(n => n.HasExited))
             {
-                await Console.Error.WriteLineAsync($"the node exited with {nodeProcess.ExitCode}:\n{nodeProcess.Output}");
+                await Console.Error.WriteLineAsync($"a node exited:\n{nodes.Output}");
             }
 
             return 1;
@@ -84,14 +87,28 @@ public static class BenchCoordinator
         finally
         {
             await Task.WhenAll(workers.Select(w => w.DisposeAsync().AsTask()));
-            if (nodeProcess is not null)
+            if (nodes is not null)
             {
-                await nodeProcess.DisposeAsync();
+                await nodes.DisposeAsync();
             }
         }
     }
 
-    private static BenchReport NewReport(BenchOptions options, BenchNode node, DateTimeOffset startedAt, string commit, bool dirty, int processes)
+    /// <summary>The node (or cluster, for a comma-separated --server) the options name.</summary>
+    public static BenchNode GivenNode(BenchOptions options)
+    {
+        var servers = options.ServerList;
+        BenchNode.TryParseServer(servers[0], out var host, out var port);
+        return servers.Length == 1
+            ? new BenchNode(host, port, options.NodePid, StartedByBench: false)
+            : new BenchNode(host, port, null, StartedByBench: false) { Servers = servers };
+    }
+
+    public static IEnumerable<IWorkerClient> StartWorkers(BenchOptions options, int plans) => options.UsesWorkerProcesses
+        ? Enumerable.Range(0, plans).Select(i => (IWorkerClient)ChildProcessWorkerClient.Start(i)).ToList()
+        : [new InProcessWorkerClient()];
+
+    public static BenchReport NewReport(BenchOptions options, BenchNode node, DateTimeOffset startedAt, string commit, bool dirty, int processes, string? nodeHocon)
     {
         var messaging = options.Scenario != ScenarioKind.IdleConnections;
         return new BenchReport
@@ -110,6 +127,10 @@ public static class BenchCoordinator
                 WorkerProcesses = processes,
                 Concurrency = options.Concurrency,
                 DurationSeconds = options.Scenario == ScenarioKind.OneToOne ? options.Duration.TotalSeconds : null,
+                Steps = options.Scenario == ScenarioKind.LatencyLadder ? options.Steps.ToArray() : null,
+                StepDurationSeconds = options.Scenario == ScenarioKind.LatencyLadder ? options.StepDuration.TotalSeconds : null,
+                SaturationP50Ms = options.SaturationP50.TotalMilliseconds,
+                Nodes = options.StartNode ? options.Nodes : options.ServerList.Length,
                 WarmupSeconds = options.Scenario == ScenarioKind.OneToOne ? options.Warmup.TotalSeconds : null,
                 RatePerSecond = options.Scenario == ScenarioKind.OneToOne ? options.Rate : null,
                 BodyBytes = messaging ? options.BodyBytes : null,
@@ -117,14 +138,17 @@ public static class BenchCoordinator
                 MessagesPerUser = options.Scenario == ScenarioKind.OfflineDrain ? options.MessagesPerUser : null,
                 DrainTimeoutSeconds = options.DrainTimeout.TotalSeconds,
                 SettleTimeoutSeconds = options.Scenario == ScenarioKind.IdleConnections ? options.SettleTimeout.TotalSeconds : null,
+                Layer = options.Scenario == ScenarioKind.IdleConnections ? options.Layer.ToString().ToLowerInvariant() : null,
             },
             Node = new NodeReport
             {
                 Endpoint = node.Endpoint,
                 Pid = node.ProcessId,
+                Pids = node.ProcessIds.Count > 1 ? node.ProcessIds.ToArray() : null,
+                Storage = node.StartedByBench ? options.Storage : null,
                 StartedByBench = node.StartedByBench,
-                Assembly = node.StartedByBench ? Path.GetFullPath(NodeProcess.NodeAssembly) : null,
-                Config = node.StartedByBench ? BenchNode.Hocon : null,
+                Assembly = node.StartedByBench ? Path.GetFullPath(NodeLauncher.NodeAssembly) : null,
+                Config = node.StartedByBench ? nodeHocon + string.Concat(options.NodeSettings.Select(l => l + "\n")) : null,
             },
             Users = new UsersReport { Requested = options.EffectiveUsers },
         };
@@ -138,12 +162,14 @@ public static class ScenarioNames
     public const string OneToOne = "one-to-one";
     public const string OfflineDrain = "offline-drain";
     public const string GroupFanout = "group-fanout";
+    public const string LatencyLadder = "latency-ladder";
 
     public static string Of(ScenarioKind kind) => kind switch
     {
         ScenarioKind.IdleConnections => IdleConnections,
         ScenarioKind.OneToOne => OneToOne,
         ScenarioKind.OfflineDrain => OfflineDrain,
+        ScenarioKind.LatencyLadder => LatencyLadder,
         _ => kind.ToString(),
     };
 }

@@ -21,6 +21,8 @@ public sealed class BenchRun(BenchOptions options, BenchNode node, IReadOnlyList
 {
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(250);
 
+    private readonly PhaseMeter _meter = new(node.ProcessIds, workers.Select(w => w.ProcessId).Distinct().ToList());
+
     public BenchOptions Options { get; } = options;
 
     public BenchNode Node { get; } = node;
@@ -51,6 +53,7 @@ public sealed class BenchRun(BenchOptions options, BenchNode node, IReadOnlyList
                 Scenario = options.Scenario,
                 Host = node.Host,
                 Port = node.Port,
+                Servers = node.Servers,
                 PhonePrefix = phonePrefix,
                 FirstUser = first * unit,
                 UserCount = (last - first) * unit,
@@ -61,6 +64,7 @@ public sealed class BenchRun(BenchOptions options, BenchNode node, IReadOnlyList
                 BodyBytes = options.BodyBytes,
                 MaxInFlight = options.MaxInFlight,
                 MessagesPerUser = options.MessagesPerUser,
+                Layer = options.Layer,
                 DrainTimeoutSeconds = options.DrainTimeout.TotalSeconds,
             });
         }
@@ -71,25 +75,45 @@ public sealed class BenchRun(BenchOptions options, BenchNode node, IReadOnlyList
     public Task<WorkerReport[]> SetupAsync(Func<WatchSample, PhaseView?> view) =>
         WatchAsync((worker, i) => worker.SetupAsync(plans[i], CancellationToken), view);
 
-    /// <summary>The measured step: every worker runs; the CPU the node and the workers use meanwhile goes into the report.</summary>
-    public async Task<WorkerReport[]> RunAsync(Func<WatchSample, PhaseView?> view)
+    /// <summary>
+    /// The measured step: every worker runs. The CPU the node and the workers use meanwhile goes into
+    /// the report: over the whole step, over the <paramref name="measured"/> phase only (per delivered
+    /// message), and over the logins of the setup (per login).
+    /// </summary>
+    public async Task<WorkerReport[]> RunAsync(Func<WatchSample, PhaseView?> view, WorkerPhase measured = WorkerPhase.Run)
     {
-        var processes = workers.Select(w => w.ProcessId).Distinct().ToList();
-        TimeSpan LoadCpu() => processes.Aggregate(TimeSpan.Zero, (sum, pid) => sum + (ProcFile.CpuTime(pid) ?? TimeSpan.Zero));
-        var nodeBefore = Node.ProcessId is { } pid ? ProcFile.CpuTime(pid) : null;
-        var loadBefore = LoadCpu();
-        var started = Stopwatch.GetTimestamp();
+        var before = _meter.Sample(0, 0);
         var reports = await WatchAsync((worker, _) => worker.RunAsync(CancellationToken), view);
-        var wall = Stopwatch.GetElapsedTime(started);
-        var nodeAfter = Node.ProcessId is { } pidAfter ? ProcFile.CpuTime(pidAfter) : null;
+        var after = _meter.Sample(0, 0);
+        var window = _meter.Use(measured);
+        var logins = _meter.Use(WorkerPhase.Register);
+        var registered = reports.Sum(r => r.Registered);
         Report.Cpu = new CpuReport
         {
-            WallSeconds = Math.Round(wall.TotalSeconds, 3),
-            NodeSeconds = nodeBefore is { } b && nodeAfter is { } a ? Math.Round((a - b).TotalSeconds, 3) : null,
-            LoadGeneratorSeconds = Math.Round((LoadCpu() - loadBefore).TotalSeconds, 3),
+            WallSeconds = Math.Round(Stopwatch.GetElapsedTime(before.At, after.At).TotalSeconds, 3),
+            NodeSeconds = before.Node is { } b && after.Node is { } a ? Math.Round((a - b).TotalSeconds, 3) : null,
+            LoadGeneratorSeconds = Math.Round((after.Load - before.Load).TotalSeconds, 3),
+            LoadGeneratorProcesses = workers.Select(w => w.ProcessId).Distinct().Count(),
+            NodeProcesses = Node.ProcessIds.Count,
+            MeasuredPhase = measured.ToString().ToLowerInvariant(),
+            MeasuredWindowSeconds = window?.WallSeconds,
+            NodeSecondsInWindow = window?.NodeSeconds,
+            LoadGeneratorSecondsInWindow = window?.LoadSeconds,
+            DeliveredInWindow = window?.Delivered,
+            NodeMicrosPerDeliveredMessage = window is { NodeSeconds: { } ns, Delivered: > 0 } w ? Math.Round(ns * 1e6 / w.Delivered, 1) : null,
+            LoadGeneratorCores = window is { WallSeconds: > 0 } lw ? Math.Round(lw.LoadSeconds / lw.WallSeconds, 2) : null,
+            NodeCores = window is { WallSeconds: > 0, NodeSeconds: { } nws } nw ? Math.Round(nws / nw.WallSeconds, 2) : null,
+            LoginSeconds = logins?.WallSeconds,
+            NodeSecondsDuringLogins = logins?.NodeSeconds,
+            Logins = registered,
+            NodeMicrosPerLogin = logins is { NodeSeconds: { } ls } && registered > 0 ? Math.Round(ls * 1e6 / registered, 1) : null,
         };
+        Backlog = window is { } bw ? (bw.BacklogAtMiddle, bw.BacklogAtEnd) : null;
         return reports;
     }
+
+    /// <summary>Messages sent and not yet delivered at the middle (-1: not seen) and at the end of the measured phase.</summary>
+    public (long Middle, long End)? Backlog { get; private set; }
 
     /// <summary>The register phase as every scenario shows it.</summary>
     public static PhaseView? RegisterView(WatchSample s) => s.Sum.Phase == WorkerPhase.Register
@@ -138,6 +162,7 @@ public sealed class BenchRun(BenchOptions options, BenchNode node, IReadOnlyList
             }
 
             var sample = new WatchSample(sum, Stopwatch.GetElapsedTime(phaseStarted, now), rate);
+            _meter.Observe(sum, halfway: sample.PhaseElapsed.TotalSeconds * 2 >= Options.Duration.TotalSeconds, finished);
             var next = view(sample);
             if (phase is not null && (finished || next is not null && next.Value.Name != shown!.Value.Name))
             {

@@ -5,7 +5,9 @@ namespace AkkaChat.Bench.Scenarios;
 
 /// <summary>
 /// idle-connections: the node's memory per connected, logged-in user. RSS is read (settled) before
-/// any user connects and again once all N are registered, logged in and idle.
+/// any user connects and again once all N are registered, logged in and idle. A node started by
+/// the bench first runs a full compacting GC for each reading and reports its managed heap, so both
+/// figures are after a full GC. --layer stops the connections at a lower layer (docs/performance.md).
 /// </summary>
 public static class IdleConnectionsScenario
 {
@@ -13,21 +15,34 @@ public static class IdleConnectionsScenario
     {
         var pid = run.Node.ProcessId;
         RssReading? before = null;
+        long? heapBefore = null;
         if (pid is { } beforePid)
         {
+            heapBefore = await NodeMemory.HeapAfterFullGcAsync(run.Node.HeapFile, run.CancellationToken);
             before = await NodeMemory.SettleAsync(beforePid, run.Options.SettleTimeout, run.Progress.Start("node memory, no users", 3), run.CancellationToken);
         }
 
         await run.SetupAsync(BenchRun.RegisterView);
 
         RssReading? after = null;
+        long? heapAfter = null;
         if (pid is { } afterPid)
         {
+            heapAfter = await NodeMemory.HeapAfterFullGcAsync(run.Node.HeapFile, run.CancellationToken);
             after = await NodeMemory.SettleAsync(afterPid, run.Options.SettleTimeout, run.Progress.Start("node memory, users connected", 3), run.CancellationToken);
         }
 
         var totals = run.Complete(await run.RunAsync(_ => null));
-        run.Report.Cpu = null; // nothing runs in that step: the connections only stay open
+        // Nothing runs in the measured step (the connections only stay open): only the logins' CPU counts.
+        if (run.Report.Cpu is { } cpu)
+        {
+            run.Report.Cpu = new CpuReport
+            {
+                WallSeconds = cpu.WallSeconds, NodeSeconds = cpu.NodeSeconds, LoadGeneratorSeconds = cpu.LoadGeneratorSeconds,
+                LoadGeneratorProcesses = cpu.LoadGeneratorProcesses, NodeProcesses = cpu.NodeProcesses,
+                LoginSeconds = cpu.LoginSeconds, NodeSecondsDuringLogins = cpu.NodeSecondsDuringLogins, Logins = cpu.Logins, NodeMicrosPerLogin = cpu.NodeMicrosPerLogin,
+            };
+        }
         var node = run.Report.Node;
         if (before is null || after is null)
         {
@@ -41,6 +56,13 @@ public static class IdleConnectionsScenario
         if (totals.Connected > 0)
         {
             node.BytesPerConnection = (after.Bytes - before.Bytes) / totals.Connected;
+        }
+
+        node.HeapBeforeBytes = heapBefore;
+        node.HeapAfterBytes = heapAfter;
+        if (heapBefore is { } hb && heapAfter is { } ha && totals.Connected > 0)
+        {
+            node.HeapBytesPerConnection = (ha - hb) / totals.Connected;
         }
 
         if (node.RssSettled == false)
@@ -97,6 +119,8 @@ public static class OneToOneScenario
             DeliverySeconds = Math.Round(totals.DeliverySeconds, 3),
             DeliveredPerSecondToLast = totals.DeliverySeconds > 0 ? Math.Round(totals.Delivered / totals.DeliverySeconds, 1) : 0,
         };
+        var p50 = run.Report.LatencyMs.GetValueOrDefault(Measures.SendToDeliver)?.P50;
+        run.Report.Saturation.AddRange(SaturationRule.Judge(run.Options.Rate, run.Report.Messages.DeliveredInWindow, window, p50, run.Options.SaturationP50, run.Backlog));
         run.Report.Notes.Add(run.Options.Rate is null
             ? $"Flat out: each sender keeps up to {run.Options.MaxInFlight} SENDs waiting for their SEND_ACK; latency is measured from the moment a SEND is written."
             : "Offered rate: latencies are measured from each SEND's scheduled time, so time a sender spent held back counts (no coordinated omission).");
@@ -127,7 +151,7 @@ public static class OfflineDrainScenario
         var results = await run.RunAsync(s => s.Sum.Phase == WorkerPhase.Drain
             ? new PhaseView("log in and drain", Math.Max(1, s.Sum.DrainTotal), s.Sum.Drained,
                 $"{s.Sum.Drained:N0}/{s.Sum.DrainTotal:N0} users, {s.Sum.Delivered:N0} messages, {s.DeliveredPerSecond:N0}/s")
-            : null);
+            : null, measured: WorkerPhase.Drain);
 
         if (run.Node.ProcessId is { } afterPid)
         {

@@ -57,10 +57,10 @@ public static class GroupCommand
             deadline.CancelAfter(wait);
             try
             {
-                var (client, _) = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), deadline.Token);
-                await using (client)
+                var session = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), deadline.Token);
+                await using (session)
                 {
-                    Output.Line(Describe(await call(parse, client, deadline.Token)));
+                    Output.Line(Describe(await session.GroupRequestAsync((client, t) => call(parse, client, t), deadline.Token)));
                 }
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)

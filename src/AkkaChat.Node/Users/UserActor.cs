@@ -386,6 +386,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             var deliver = e.Item.Deliver;
             _durableUpTo = Math.Max(_durableUpTo, deliver.Seq);
             NodeMetrics.MessagesQueued.Add(1);
+            Management.MessageTrace.Get(Context.System).Record(deliver.ServerMsgId, $"journaled at seq {deliver.Seq} for {_phone} (from {deliver.From})", Self);
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
             Log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
             Push();
