@@ -65,7 +65,7 @@ public sealed class SentLine(string clientMsgId, string text, DateTimeOffset at,
         }
     }
 
-    /// <summary>The per-member marks of a group line, fixed width: <c>✓✓ 2/3 read 1/3</c>; empty for a one-to-one line.</summary>
+    /// <summary>The per-member marks of a group line, fixed width: <c>delivered 2/3 read 1/3</c>; empty for a one-to-one line.</summary>
     public string MemberMarks
     {
         get
@@ -77,7 +77,7 @@ public sealed class SentLine(string clientMsgId, string text, DateTimeOffset at,
 
             var (delivered, read) = MemberCounts;
             var width = Recipients.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
-            return $"✓✓ {delivered.ToString().PadLeft(width)}/{Recipients} read {read.ToString().PadLeft(width)}/{Recipients}";
+            return $"delivered {delivered.ToString().PadLeft(width)}/{Recipients} read {read.ToString().PadLeft(width)}/{Recipients}";
         }
     }
 

@@ -11,7 +11,7 @@ namespace AkkaChat.Cli.Commands;
 /// each sent line carries its state, updated as it changes: … waiting, ✓ stored (SEND_ACK),
 /// ✓✓ delivered and ✓✓ read (RECEIPT). Messages from PEER are shown and marked read. /quit or
 /// Ctrl+D (end of input) leaves once every line sent is stored. With a group (g:id) each line also
-/// counts the members that got it and read it (<c>✓✓ 2/3 read 1/3</c>), one receipt per member.
+/// counts the members that got it and read it (<c>delivered 2/3 read 1/3</c>), one receipt per member.
 /// </summary>
 public static class ChatCommand
 {
