@@ -42,7 +42,7 @@ namespace AkkaChat.Node.Groups
             register(typeof(FetchGroupBodies), "gfb", FetchGroupBodies.Parser);
             register(typeof(QueueGroupItem), "gq", QueueGroupItem.Parser);
             register(typeof(GroupBodies), "gb", GroupBodies.Parser);
-            register(typeof(GroupItemQueued), "e-giq", GroupItemQueued.Parser);
+            register(typeof(GroupItemQueued), "e-gi", GroupItemQueued.Parser);
             register(typeof(GroupCreated), "e-gc", GroupCreated.Parser);
             register(typeof(GroupChanged), "e-gx", GroupChanged.Parser);
             register(typeof(GroupMessagePosted), "e-gm", GroupMessagePosted.Parser);
