@@ -227,6 +227,24 @@ public sealed class ChatSession : IAsyncDisposable
         }
     }
 
+    /// <summary>A group request (create, get, add...), made again on the next node when the current one is left mid-request.</summary>
+    public async Task<GroupChanged> GroupRequestAsync(Func<AkkaChatClient, CancellationToken, Task<GroupChanged>> request, CancellationToken ct)
+    {
+        while (true)
+        {
+            var (client, lost, switched) = Current();
+            try
+            {
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
+                return await request(client, both.Token);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && (lost.IsCancellationRequested || e is ObjectDisposedException) && _servers.Count > 1)
+            {
+                await switched.WaitAsync(ct);
+            }
+        }
+    }
+
     public async Task MarkReadAsync(string from, IEnumerable<string> serverMsgIds, CancellationToken ct)
     {
         var (client, _, _) = Current();

@@ -12,6 +12,7 @@ var root = new RootCommand("akkachat: chat with an AkkaChat node from the comman
     SendCommand.Create(),
     ListenCommand.Create(),
     ChatCommand.Create(),
+    GroupCommand.Create(),
 };
 
 // `akkachat` alone and `akkachat help [command]` print the help, as --help does.

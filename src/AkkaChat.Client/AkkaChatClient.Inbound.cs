@@ -26,6 +26,8 @@ public sealed partial class AkkaChatClient
             case SendAck ack:
                 Finish(ack.ClientMsgId, null, p => p.Completion.TrySetResult(ack));
                 break;
+            case Error error when error.Ref.Length > 0 && FailGroupRequest(error):
+                break;
             case Error error when error.Ref.Length > 0 && Finish(error.Ref, null, p => p.Completion.TrySetException(new AkkaChatException(error.ErrorCode, error.Message, error.Ref))):
                 break;
             case Error error when ProtocolRules.ClosesConnection(error.ErrorCode):
@@ -45,7 +47,8 @@ public sealed partial class AkkaChatClient
                 await EmitAsync(s.Seq, "s:" + s.StatusId, () => new FrameReceived(s.Seq, frame.Type, s));
                 break;
             case GroupInfo g:
-                await EmitAsync(g.Seq, null, () => new FrameReceived(g.Seq, frame.Type, g));
+                CompleteGroupRequest(g);
+                await EmitAsync(g.Seq, null, () => GroupChanged.From(g));
                 break;
             case Pong or AuthOk or AuthCodeSent or null:
                 break; // keep-alive answers, stray auth answers, and frame types this SDK does not know

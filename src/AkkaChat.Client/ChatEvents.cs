@@ -46,7 +46,27 @@ public sealed record ReceiptReceived(
 public sealed record ServerErrorReceived(ErrorCode Code, string Message, string Ref) : ChatEvent(0UL);
 
 /// <summary>
-/// A frame this version of the SDK does not model (GROUP_INFO, STATUS_UPDATE, TYPING_NOTIFY,
+/// A frame this version of the SDK does not model (STATUS_UPDATE, TYPING_NOTIFY,
 /// PRESENCE, ...), with its protobuf payload. Queued ones (Seq above 0) are acknowledged like the rest.
 /// </summary>
 public sealed record FrameReceived(ulong Seq, FrameType Type, IMessage Payload) : ChatEvent(Seq);
+
+/// <summary>A group member: <see cref="Admin"/> may add, remove and promote.</summary>
+public sealed record GroupMemberInfo(string Phone, bool Admin);
+
+/// <summary>
+/// A group as GROUP_INFO describes it, at <see cref="Version"/>. Queued (Seq above 0) when its
+/// membership or subject changed, to every member before and after the change; Seq 0 when it only
+/// answers a <see cref="AkkaChatClient.GetGroupAsync"/>. <see cref="RequestId"/> is set on the copy
+/// that answers this client's own request.
+/// </summary>
+public sealed record GroupChanged(ulong Seq, string RequestId, string GroupId, string Subject, IReadOnlyList<GroupMemberInfo> Members, ulong Version) : ChatEvent(Seq)
+{
+    /// <summary>The group address to send to: g:&lt;id&gt;.</summary>
+    public string Address => ChatAddress.GroupPrefix + GroupId;
+
+    public bool IsMember(string phone) => Members.Any(m => m.Phone == phone);
+
+    public static GroupChanged From(AkkaChat.Protocol.Messages.GroupInfo info) =>
+        new(info.Seq, info.RequestId, info.GroupId, info.Subject, info.Members.Select(m => new GroupMemberInfo(m.Phone, m.Admin)).ToArray(), info.Version);
+}

@@ -15,11 +15,74 @@ public enum LineState
     Failed,
 }
 
-/// <summary>A line the user sent in a chat, and its state. Thread-safe.</summary>
-public sealed class SentLine(string clientMsgId, string text, DateTimeOffset at)
+/// <summary>
+/// A line the user sent in a chat, and its state. Thread-safe. In a group chat
+/// (<paramref name="recipients"/> above 0, the other members when it was sent) it also counts the
+/// members that got it and read it, one receipt per member.
+/// </summary>
+public sealed class SentLine(string clientMsgId, string text, DateTimeOffset at, int recipients = 0)
 {
     private readonly object _gate = new();
+    private readonly Dictionary<string, LineState> _byMember = new(StringComparer.Ordinal);
     private LineState _state = LineState.Sending;
+
+    public int Recipients { get; } = recipients;
+
+    /// <summary>
+    /// A group member's receipt; true when it changed the counts. The line's own state becomes
+    /// Delivered (Read) once every recipient delivered (read) it.
+    /// </summary>
+    public bool RecordReceipt(string by, LineState state)
+    {
+        lock (_gate)
+        {
+            if (_state == LineState.Failed || (_byMember.TryGetValue(by, out var known) && known >= state))
+            {
+                return false;
+            }
+
+            _byMember[by] = state;
+            var (delivered, read) = CountLocked();
+            var reached = read >= Recipients ? LineState.Read : delivered >= Recipients ? LineState.Delivered : LineState.Sent;
+            if (reached > _state)
+            {
+                _state = reached;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Members that got the line (DELIVERED or READ) and that read it.</summary>
+    public (int Delivered, int Read) MemberCounts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return CountLocked();
+            }
+        }
+    }
+
+    /// <summary>The per-member marks of a group line, fixed width: <c>delivered 2/3 read 1/3</c>; empty for a one-to-one line.</summary>
+    public string MemberMarks
+    {
+        get
+        {
+            if (Recipients == 0)
+            {
+                return string.Empty;
+            }
+
+            var (delivered, read) = MemberCounts;
+            var width = Recipients.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+            return $"delivered {delivered.ToString().PadLeft(width)}/{Recipients} read {read.ToString().PadLeft(width)}/{Recipients}";
+        }
+    }
+
+    private (int Delivered, int Read) CountLocked() =>
+        (_byMember.Values.Count(s => s >= LineState.Delivered), _byMember.Values.Count(s => s == LineState.Read));
 
     public string ClientMsgId { get; } = clientMsgId;
 
@@ -101,7 +164,7 @@ public sealed class PlainChatView : IChatView
 
     public void Show(SentLine line) => Update(line);
 
-    public void Update(SentLine line) => Write($"{Output.Time(line.At)} you: {line.Text}  {Mark(line)}");
+    public void Update(SentLine line) => Write($"{Output.Time(line.At)} you: {line.Text}  {Mark(line)}{(line.Recipients > 0 && line.State != LineState.Failed ? "  " + line.MemberMarks : string.Empty)}");
 
     public void Incoming(string from, string text, DateTimeOffset at) => Write($"{Output.Time(at)} {from}: {text}");
 

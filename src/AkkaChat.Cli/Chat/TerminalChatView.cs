@@ -162,9 +162,13 @@ public sealed class TerminalChatView : IChatView
             _ => $"{Red}✗ {Reset}",
         };
         var time = Output.Time(line.At);
-        var rows = WordWrap.Rows($"{time} you: {Clean(line.Text)}  ..", Width).ToArray();
+        // A group line's member counts are fixed width, so the line keeps its rows when redrawn.
+        var members = line.Recipients > 0 ? "  " + line.MemberMarks : string.Empty;
+        var rows = WordWrap.Rows($"{time} you: {Clean(line.Text)}  ..{members}", Width).ToArray();
         rows[0] = $"{Grey}{time}{Reset}{rows[0][time.Length..]}";
-        rows[^1] = rows[^1][..^2] + mark;
+        var at = Array.FindLastIndex(rows, r => r.Contains("..", StringComparison.Ordinal));
+        var cut = rows[at].LastIndexOf("..", StringComparison.Ordinal);
+        rows[at] = rows[at][..cut] + mark + rows[at][(cut + 2)..];
         return rows;
     }
 

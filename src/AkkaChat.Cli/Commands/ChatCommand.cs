@@ -10,7 +10,8 @@ namespace AkkaChat.Cli.Commands;
 /// <c>akkachat chat PEER [--as PHONE]</c>: an interactive conversation. Lines typed are sent to PEER;
 /// each sent line carries its state, updated as it changes: … waiting, ✓ stored (SEND_ACK),
 /// ✓✓ delivered and ✓✓ read (RECEIPT). Messages from PEER are shown and marked read. /quit or
-/// Ctrl+D (end of input) leaves once every line sent is stored.
+/// Ctrl+D (end of input) leaves once every line sent is stored. With a group (g:id) each line also
+/// counts the members that got it and read it (<c>delivered 2/3 read 1/3</c>), one receipt per member.
 /// </summary>
 public static class ChatCommand
 {
@@ -54,9 +55,20 @@ public static class ChatCommand
         private readonly Dictionary<string, SentLine> _sent = new();
         private readonly List<Task> _sending = new();
         private AkkaChatException? _ended;
+        // In a group chat: the other members, for the per-member receipt counts.
+        private int _recipients;
+        private string _me = string.Empty;
 
         public async Task RunAsync(string me, CancellationToken ct)
         {
+            _me = me;
+            if (peer.IsGroup)
+            {
+                var group = await client.GroupRequestAsync((c, t) => c.GetGroupAsync(peer.GroupId, t), ct);
+                _recipients = group.Members.Count(m => m.Phone != me);
+                view.Notice($"group {group.Subject.EscapeMarkup()}: {string.Join(", ", group.Members.Select(m => m.Admin ? m.Phone + " (admin)" : m.Phone))}");
+            }
+
             view.Notice($"chatting with {peer} as {me} on {client.Server.ToString().EscapeMarkup()}: type and press Enter; /quit or Ctrl+D to leave");
             view.Notice("… sending  ✓ sent  ✓✓ delivered  [blue]✓✓[/] read");
             client.StateChanged += (state, server) =>
@@ -125,7 +137,7 @@ public static class ChatCommand
 
         private void Send(string text)
         {
-            var line = new SentLine(Guid.CreateVersion7().ToString("N"), text, DateTimeOffset.Now);
+            var line = new SentLine(Guid.CreateVersion7().ToString("N"), text, DateTimeOffset.Now, _recipients);
             lock (_sent)
             {
                 _sent[line.ClientMsgId] = line;
@@ -189,6 +201,17 @@ public static class ChatCommand
                             break;
                         case MessageReceived m:
                             view.Notice($"{m.From}: {(m.Kind == MessageKind.Text ? m.Text : m.Kind.ToString()).EscapeMarkup()}");
+                            break;
+                        case ReceiptReceived r when r.GroupId.Length > 0 && Find(r.ClientMsgId) is { Recipients: > 0 } line:
+                            if (line.RecordReceipt(r.By, r.Status == ReceiptStatus.Read ? LineState.Read : LineState.Delivered))
+                            {
+                                view.Update(line);
+                            }
+
+                            break;
+                        case GroupChanged g when peer.IsGroup && g.GroupId == peer.GroupId && g.Seq > 0:
+                            _recipients = g.Members.Count(m => m.Phone != _me);
+                            view.Notice($"group is now: {string.Join(", ", g.Members.Select(m => m.Admin ? m.Phone + " (admin)" : m.Phone))}");
                             break;
                         // A READ may overtake its DELIVERED (the peer reads before its ACK is written): marks only advance.
                         case ReceiptReceived r when Find(r.ClientMsgId) is { } line && line.Advance(r.Status == ReceiptStatus.Read ? LineState.Read : LineState.Delivered):

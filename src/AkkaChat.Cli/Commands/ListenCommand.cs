@@ -134,6 +134,17 @@ public static class ListenCommand
                 }
 
                 return true;
+            case GroupChanged g when g.Seq > 0:
+                if (asJson)
+                {
+                    Output.Raw(JsonSerializer.Serialize(new { Type = "group", g.Seq, g.GroupId, g.Subject, g.Version, g.Members }, Json));
+                }
+                else
+                {
+                    Output.Line($"group changed: {GroupCommand.Describe(g)}");
+                }
+
+                return false;
             case ServerErrorReceived error:
                 Output.Notice($"the node reported {error.Code}: {error.Message.EscapeMarkup()}");
                 return false;

@@ -6,6 +6,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Groups;
 using AkkaChat.Node.Inbox;
 using AkkaChat.Node.Modules;
 using AkkaChat.Node.Registration;
@@ -33,7 +34,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
         services.AddSingleton<ListenerWatch>();
-        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox();
+        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox().AddGroups(config);
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {

@@ -25,8 +25,9 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
     {
         var users = registry.Get<UserShard>();
+        var groups = registry.TryGet<Groups.GroupShard>(out var region) ? region : null;
         routes
-            .Serve<Send>(ConnectionPhase.LoggedIn, (send, connection) => HandleSend(send, connection, users))
+            .Serve<Send>(ConnectionPhase.LoggedIn, (send, connection) => HandleSend(send, connection, users, groups))
             .Serve<Ack>(ConnectionPhase.LoggedIn, (ack, connection) =>
             {
                 if (ack.UpToSeq > 0)
@@ -38,7 +39,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
                 users.Tell(new MarkRead { Phone = connection.Phone, From = PhoneNumber.Parse(read.From).Value, ServerMsgIds = { read.ServerMsgIds } }, connection.Self));
     }
 
-    private void HandleSend(Send send, IConnection connection, Akka.Actor.IActorRef users)
+    private void HandleSend(Send send, IConnection connection, Akka.Actor.IActorRef users, Akka.Actor.IActorRef? groups)
     {
         if (send.ClientMsgId.Length == 0 || send.ClientMsgId.Length > settings.MaxClientMsgIdLength)
         {
@@ -57,7 +58,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
             return;
         }
 
-        if (to.IsGroup)
+        if (to.IsGroup && groups is null)
         {
             connection.Reply(ProtocolError.Of(ErrorCode.NotFound, $"group {to.GroupId} does not exist", send.ClientMsgId));
             return;
@@ -72,6 +73,12 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
         if (!connection.TryTakeSendBudget())
         {
             connection.Reply(ProtocolError.Of(ErrorCode.RateLimited, $"over {connection.Runtime.SendPerSecond}/s", send.ClientMsgId));
+            return;
+        }
+
+        if (to.IsGroup)
+        {
+            Groups.GroupsModule.Post(groups!, send, to.GroupId, connection); // the groups module's hook
             return;
         }
 

@@ -12,7 +12,7 @@ namespace AkkaChat.Node.Inbox;
 /// <see cref="Apply"/> folds one event in. Mutable on purpose: a queue may hold thousands of
 /// items and is changed once per event.
 /// </summary>
-public sealed class InboxState
+public sealed partial class InboxState
 {
     private readonly SortedDictionary<ulong, OutboxEntry> _outbox = new();
 
@@ -38,7 +38,8 @@ public sealed class InboxState
 
     /// <summary>Whether this part folds <paramref name="event"/> in.</summary>
     public static bool Handles(object @event) =>
-        @event is MessageQueued or ReceiptQueued or ItemsAcknowledged or MessagesRead or ReceiptsConfirmed or ItemsExpired;
+        @event is MessageQueued or ReceiptQueued or ItemsAcknowledged or MessagesRead or ReceiptsConfirmed or ItemsExpired
+            or Groups.Contracts.GroupItemQueued;
 
     /// <summary>
     /// A SEND to this user. Returns the event to journal, or null with the earlier acceptance in
@@ -96,6 +97,7 @@ public sealed class InboxState
                     Status = command.Status,
                     By = command.By,
                     AtMs = command.AtMs,
+                    GroupId = command.GroupId,
                 },
             },
         };
@@ -216,7 +218,7 @@ public sealed class InboxState
                     var item = Inbox.Dequeue();
                     if (item.ItemCase == QueuedItem.ItemOneofCase.Deliver)
                     {
-                        AddToOutbox(item.Deliver.From, item.Deliver.ServerMsgId, item.ClientMsgId, ReceiptStatus.Delivered, acked.AtMs);
+                        AddToOutbox(item.Deliver.From, item.Deliver.ServerMsgId, item.ClientMsgId, ReceiptStatus.Delivered, acked.AtMs, item.Deliver.GroupId);
                     }
                 }
 
@@ -224,10 +226,13 @@ public sealed class InboxState
             case MessagesRead read:
                 foreach (var id in read.ServerMsgIds)
                 {
-                    Dedup.TryFindMessage(id, out _, out var clientMsgId);
-                    AddToOutbox(read.From, id, clientMsgId, ReceiptStatus.Read, read.AtMs);
+                    Dedup.TryFindMessage(id, out _, out var clientMsgId, out var groupId);
+                    AddToOutbox(read.From, id, clientMsgId, ReceiptStatus.Read, read.AtMs, groupId);
                 }
 
+                break;
+            case Groups.Contracts.GroupItemQueued queued:
+                ApplyGroupItem(queued);
                 break;
             case ReceiptsConfirmed confirmed:
                 foreach (var id in confirmed.OutboxIds)
@@ -255,7 +260,7 @@ public sealed class InboxState
         NextSeq = item.Seq + 1;
     }
 
-    private void AddToOutbox(string to, string serverMsgId, string clientMsgId, ReceiptStatus status, long atMs)
+    private void AddToOutbox(string to, string serverMsgId, string clientMsgId, ReceiptStatus status, long atMs, string groupId = "")
     {
         var id = NextOutboxId++;
         _outbox[id] = new OutboxEntry
@@ -266,6 +271,7 @@ public sealed class InboxState
             ClientMsgId = clientMsgId,
             Status = (uint)status,
             AtMs = atMs,
+            GroupId = groupId,
         };
     }
 
@@ -274,7 +280,8 @@ public sealed class InboxState
         snapshot.NextSeq = NextSeq;
         snapshot.NextOutboxId = NextOutboxId;
         snapshot.ExpiredTotal = ExpiredTotal;
-        snapshot.Items.AddRange(Inbox.Items);
+        snapshot.Items.AddRange(Inbox.Items.Select(WithoutGroupBody));
+        snapshot.GroupItemsStored.Add(_groupItemsStored);
         snapshot.Dedup.AddRange(Dedup.Entries);
         snapshot.Outbox.AddRange(_outbox.Values);
     }
@@ -284,6 +291,11 @@ public sealed class InboxState
         NextSeq = snapshot.NextSeq == 0 ? 1 : snapshot.NextSeq;
         NextOutboxId = snapshot.NextOutboxId == 0 ? 1 : snapshot.NextOutboxId;
         ExpiredTotal = snapshot.ExpiredTotal;
+        foreach (var (groupId, upTo) in snapshot.GroupItemsStored)
+        {
+            _groupItemsStored[groupId] = upTo;
+        }
+
         foreach (var item in snapshot.Items)
         {
             Inbox.Enqueue(item);

@@ -53,6 +53,7 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("e-rc", ReceiptsConfirmed.Parser);
         Register("e-ie", ItemsExpired.Parser);
         Register("s-u", UserSnapshot.Parser);
+        Groups.GroupContracts.RegisterManifests(Register);
     }
 
     public ChatSerializer(ExtendedActorSystem system)
@@ -67,7 +68,7 @@ public sealed class ChatSerializer : SerializerWithStringManifest
     private static void Register<T>(string manifest, MessageParser<T> parser)
         where T : IMessage<T> => Register(typeof(T), manifest, parser);
 
-    private static void Register(Type type, string manifest, MessageParser parser)
+    internal static void Register(Type type, string manifest, MessageParser parser)
     {
         Manifests.Add(type, manifest);
         Parsers.Add(manifest, parser);

@@ -27,7 +27,7 @@ namespace AkkaChat.Node.Users;
 /// If the journal fails or rejects a write, the actor stops or restarts and recovers from the
 /// journal, so state never outlives a lost write.</para>
 /// </summary>
-public sealed class UserActor : UntypedPersistentActor, IWithTimers
+public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 {
     private readonly string _phone;
     private readonly AkkaChatSettings _settings;
@@ -116,6 +116,12 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
                 break;
             case StoreReceipt store:
                 HandleStoreReceipt(store);
+                break;
+            case Groups.Contracts.QueueGroupItem item:
+                HandleQueueGroupItem(item);
+                break;
+            case Groups.Contracts.GroupBodies bodies:
+                HandleGroupBodies(bodies);
                 break;
             case ReceiptStored stored:
                 HandleReceiptStored(stored);
@@ -418,8 +424,10 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         }
 
         var removed = (long)(acked.UpToSeq - _state.RemovedUpTo);
+        var groupItems = _state.Queue.GroupItemsUpTo(acked.UpToSeq);
         PersistEvent(acked, _ =>
         {
+            NotifyGroupsAcknowledged(groupItems);
             NodeMetrics.ItemsAcknowledged.Add(removed);
             SendReceiptsOwed(owed);
             Push();
@@ -486,7 +494,18 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         var limit = Math.Min(_state.RemovedUpTo + (ulong)_settings.DeliveryWindow, _durableUpTo);
         while (_deliveredUpTo < limit && _state.Inbox.TryGetBySeq(_deliveredUpTo + 1, out var item))
         {
-            _session.Tell(item.ItemCase == QueuedItem.ItemOneofCase.Deliver ? item.Deliver : item.Receipt);
+            if (Inbox.InboxState.LacksGroupBody(item))
+            {
+                FetchGroupBodies(); // pushing goes on when the group answers
+                break;
+            }
+
+            _session.Tell(item.ItemCase switch
+            {
+                QueuedItem.ItemOneofCase.Deliver => item.Deliver,
+                QueuedItem.ItemOneofCase.GroupInfo => item.GroupInfo,
+                _ => item.Receipt,
+            });
             _deliveredUpTo++;
         }
 
@@ -516,6 +535,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
                 Status = entry.Status,
                 By = _phone,
                 AtMs = entry.AtMs,
+                GroupId = entry.GroupId,
             });
         }
 

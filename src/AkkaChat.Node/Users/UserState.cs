@@ -12,7 +12,7 @@ namespace AkkaChat.Node.Users;
 /// events to <see cref="Apply"/>'s routing and its fields to the snapshot. Sessions hold no durable
 /// state and have no part here. Replaying the journal through <see cref="Apply"/> rebuilds the same state.
 /// </summary>
-public sealed class UserState
+public sealed partial class UserState
 {
     /// <summary>Tokens kept per user by default (akkachat.auth.max-device-tokens): the newest devices win, the oldest token stops working.</summary>
     public const int DefaultMaxDeviceTokens = 8;

@@ -127,6 +127,12 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new StatusUpdate { Seq = 5, From = alice, StatusId = "s-1", Body = body, PostedAtMs = 5 };
         yield return new KeyBundle { Phone = alice, IdentityKey = ByteString.CopyFrom(5, 2), Remaining = 8 };
         yield return new KeysLow { Remaining = 3 };
+        // the groups module's contracts
+        foreach (var message in Groups.GroupContractSamples.All(me, alice, body))
+        {
+            yield return message;
+        }
+
         // journal events and snapshot
         yield return new UserRegistered { AtMs = 1 };
         yield return new DeviceTokenIssued { TokenHash = ByteString.CopyFrom(new byte[32]), DeviceName = "phone", AtMs = 1 };
