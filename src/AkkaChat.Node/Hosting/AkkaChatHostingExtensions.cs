@@ -7,6 +7,7 @@ using Akka.Hosting;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Inbox;
+using AkkaChat.Node.Keys;
 using AkkaChat.Node.Modules;
 using AkkaChat.Node.Registration;
 using AkkaChat.Node.Sessions;
@@ -33,7 +34,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
         services.AddSingleton<ListenerWatch>();
-        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox();
+        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox().AddKeys(config);
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
