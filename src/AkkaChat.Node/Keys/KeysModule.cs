@@ -15,7 +15,7 @@ using ProtocolError = AkkaChat.Protocol.Messages.Error;
 namespace AkkaChat.Node.Keys;
 
 /// <summary>Settings of the key store, from <c>akkachat.keys</c> (documented in hocon/akkachat.conf).</summary>
-public sealed record KeysSettings(int MaxOneTimePrekeys, double FetchPerSecond, int FetchBurst, int SnapshotAfter, TimeSpan PassivateAfter)
+public sealed record KeysSettings(int MaxOneTimePrekeys, int FetchPerMinute, int FetchBurst, int SnapshotAfter, TimeSpan PassivateAfter)
 {
     /// <summary>KEYS_LOW is sent while fewer than this many one-time prekeys remain (the protocol's number).</summary>
     public int LowThreshold => 10;
@@ -25,7 +25,7 @@ public sealed record KeysSettings(int MaxOneTimePrekeys, double FetchPerSecond, 
         var c = config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section");
         return new KeysSettings(
             AkkaChatSettings.Positive(c, "keys.max-one-time-prekeys"),
-            AkkaChatSettings.Positive(c, "keys.fetch-per-second"),
+            AkkaChatSettings.Positive(c, "keys.fetch-per-minute"),
             AkkaChatSettings.Positive(c, "keys.fetch-burst"),
             AkkaChatSettings.Positive(c, "keys.snapshot-after"),
             AkkaChatSettings.PositiveTime(c, "keys.passivate-after"));
@@ -41,7 +41,7 @@ public sealed record KeysSettings(int MaxOneTimePrekeys, double FetchPerSecond, 
 /// </summary>
 public sealed class KeysModule(KeysSettings settings, IUserDirectory directory) : INodeModule
 {
-    private readonly FetchBudget _budget = new(settings.FetchPerSecond, settings.FetchBurst);
+    private readonly FetchBudget _budget = new(settings.FetchPerMinute / 60.0, settings.FetchBurst);
 
     public string Name => "keys";
 
@@ -78,7 +78,7 @@ public sealed class KeysModule(KeysSettings settings, IUserDirectory directory) 
         var phone = PhoneNumber.Parse(fetch.Phone).Value; // BAD_REQUEST when not E.164
         if (!_budget.TryTake(connection.Phone!, Environment.TickCount64))
         {
-            connection.Reply(ProtocolError.Of(ErrorCode.RateLimited, $"over {settings.FetchPerSecond}/s key bundle fetches (burst {settings.FetchBurst})", phone));
+            connection.Reply(ProtocolError.Of(ErrorCode.RateLimited, $"over {settings.FetchPerMinute} key bundle fetches a minute (burst {settings.FetchBurst})", phone));
             return;
         }
 

@@ -5,7 +5,7 @@ namespace AkkaChat.Node.Keys.Internal;
 /// <summary>
 /// The KEYS_FETCH budget of each requester on this node (a user has one session, so one node
 /// serves all of a requester's fetches): a token bucket per requester, refilled at
-/// <c>fetch-per-second</c> up to <c>fetch-burst</c>. Draining another user's one-time prekeys is
+/// <c>fetch-per-minute</c> up to <c>fetch-burst</c>. Draining another user's one-time prekeys is
 /// a known attack; this bounds how fast one account can do it. Bounded: once it tracks
 /// <see cref="MaxTracked"/> requesters, those whose bucket has refilled completely are forgotten
 /// (forgetting them loses nothing: a new bucket starts full).
