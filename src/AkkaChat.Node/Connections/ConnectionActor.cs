@@ -148,6 +148,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 Write(ok);
                 Log.Debug("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
                 Become(State.Active);
+                _routes.LoggedIn(this);
                 break;
             case ProtocolError error:
                 Timers.Cancel(AuthTimedOut.Instance);

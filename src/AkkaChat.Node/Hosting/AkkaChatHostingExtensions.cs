@@ -8,6 +8,7 @@ using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Groups;
 using AkkaChat.Node.Inbox;
+using AkkaChat.Node.Keys;
 using AkkaChat.Node.Modules;
 using AkkaChat.Node.Registration;
 using AkkaChat.Node.Sessions;
@@ -34,7 +35,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
         services.AddSingleton<ListenerWatch>();
-        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox().AddGroups(config);
+        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox().AddGroups(config).AddKeys(config);
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {

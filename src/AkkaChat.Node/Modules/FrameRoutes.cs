@@ -38,10 +38,25 @@ public sealed class FrameRoutes
     private readonly FrameHandler<IMessage>?[] _beforeLogin;
     private readonly FrameHandler<IMessage>?[] _loggedIn;
 
-    private FrameRoutes(FrameHandler<IMessage>?[] beforeLogin, FrameHandler<IMessage>?[] loggedIn)
+    private readonly Action<IConnection>[] _onLogin;
+
+    private FrameRoutes(FrameHandler<IMessage>?[] beforeLogin, FrameHandler<IMessage>?[] loggedIn, Action<IConnection>[] onLogin)
     {
         _beforeLogin = beforeLogin;
         _loggedIn = loggedIn;
+        _onLogin = onLogin;
+    }
+
+    /// <summary>
+    /// Runs every module's login hook (<see cref="Builder.OnLogin"/>), in module order, inside the
+    /// connection right after it answered AUTH_OK.
+    /// </summary>
+    public void LoggedIn(IConnection connection)
+    {
+        foreach (var hook in _onLogin)
+        {
+            hook(connection);
+        }
     }
 
     /// <summary>Builds the table from <paramref name="modules"/>, in order.</summary>
@@ -69,6 +84,7 @@ public sealed class FrameRoutes
         private readonly FrameHandler<IMessage>?[] _beforeLogin = new FrameHandler<IMessage>?[256];
         private readonly FrameHandler<IMessage>?[] _loggedIn = new FrameHandler<IMessage>?[256];
         private readonly List<(FrameType, ConnectionPhase, string)> _entries = [];
+        private readonly List<Action<IConnection>> _onLogin = [];
 
         internal string Module { get; set; } = "?";
 
@@ -110,6 +126,17 @@ public sealed class FrameRoutes
             return this;
         }
 
-        internal FrameRoutes Build() => new(_beforeLogin, _loggedIn) { Entries = _entries.ToArray() };
+        /// <summary>
+        /// Runs <paramref name="hook"/> on every connection right after its login (AUTH_OK written;
+        /// <see cref="IConnection.Phone"/> set): for a module that owes the user something at login.
+        /// It must not block, as a frame handler.
+        /// </summary>
+        public Builder OnLogin(Action<IConnection> hook)
+        {
+            _onLogin.Add(hook);
+            return this;
+        }
+
+        internal FrameRoutes Build() => new(_beforeLogin, _loggedIn, _onLogin.ToArray()) { Entries = _entries.ToArray() };
     }
 }

@@ -54,6 +54,14 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("e-ie", ItemsExpired.Parser);
         Register("s-u", UserSnapshot.Parser);
         Groups.GroupContracts.RegisterManifests(Register);
+
+        // the key store (Keys/Proto/keys.proto): commands, journal events and snapshots
+        Register("k-sk", Node.Keys.Contracts.StoreKeys.Parser);
+        Register("k-fb", Node.Keys.Contracts.FetchBundle.Parser);
+        Register("k-ol", Node.Keys.Contracts.OwnerLoggedIn.Parser);
+        Register("k-e-ks", Node.Keys.Contracts.KeysStored.Parser);
+        Register("k-e-pc", Node.Keys.Contracts.PreKeyConsumed.Parser);
+        Register("k-s", Node.Keys.Contracts.KeyStoreSnapshot.Parser);
     }
 
     public ChatSerializer(ExtendedActorSystem system)
