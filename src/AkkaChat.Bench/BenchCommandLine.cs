@@ -62,6 +62,8 @@ public static class BenchCommandLine
     {
         Description = "How far the connections reach: user (logged in), connection (never authenticated), stream or socket (node diagnostic layers, --start-node only)",
         DefaultValueFactory = _ => IdleConnectionsLayer.User,
+    };
+
     private static readonly Option<int> LadderUsers = new("--users", "-n") { Description = "Users (N): N/2 sender -> recipient pairs", DefaultValueFactory = _ => 2_000 };
     private static readonly Option<string> Steps = new("--steps") { Description = "Offered rates of the steps, messages/s, comma-separated", DefaultValueFactory = _ => "500,1000,2500,5000,10000,25000" };
     private static readonly Option<TimeSpan> StepDuration = new("--step-duration")

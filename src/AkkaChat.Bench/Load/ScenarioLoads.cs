@@ -44,6 +44,9 @@ public abstract class ScenarioLoad : IScenarioLoad
     /// <summary>The node user <paramref name="user"/> connects to: see <see cref="WorkerPlan.Servers"/>.</summary>
     protected IPEndPoint EndpointOf(BenchUser user) => _endpoints[user.Index % _endpoints.Length];
 
+    /// <summary>The first node named: plain sockets of the idle-connections layers go there.</summary>
+    protected IPEndPoint Endpoint => _endpoints[0];
+
     protected BenchUser[] Users { get; }
 
     protected TimeSpan DrainTimeout => TimeSpan.FromSeconds(Plan.DrainTimeoutSeconds);
