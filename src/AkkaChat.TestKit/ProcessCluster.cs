@@ -37,6 +37,8 @@ public sealed partial class ProcessCluster : IChatNodes, IAsyncDisposable
                 akka.remote.dot-netty.tcp.port = {{remotePort}}
                 akka.cluster.seed-nodes = [{{seeds}}]
                 akka.cluster.seed-node-timeout = 2s
+                # AwaitUpAsync reads the leader's "moving node ... to [Up]" lines, which Akka logs at info.
+                akkachat.log.akka-level = info
                 {{ChatClusterOptions.FastFailover}}
                 {{hocon}}
                 """,

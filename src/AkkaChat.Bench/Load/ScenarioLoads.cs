@@ -44,7 +44,7 @@ public abstract class ScenarioLoad : IScenarioLoad
     /// <summary>The node user <paramref name="user"/> connects to: see <see cref="WorkerPlan.Servers"/>.</summary>
     protected IPEndPoint EndpointOf(BenchUser user) => _endpoints[user.Index % _endpoints.Length];
 
-    /// <summary>The first node named: plain sockets of the idle-connections layers go there.</summary>
+    /// <summary>The first node of the run: where idle-connections' plain sockets (one node) connect.</summary>
     protected IPEndPoint Endpoint => _endpoints[0];
 
     protected BenchUser[] Users { get; }

@@ -52,7 +52,8 @@ public sealed partial class BenchNodes : IAsyncDisposable
 
             var remotePorts = Enumerable.Range(0, options.Nodes).Select(_ => NodeLauncher.FreePort()).ToList();
             var seeds = string.Join(", ", remotePorts.Select(p => $"\"akka.tcp://{ActorSystemName}@127.0.0.1:{p}\""));
-            set.Hocon = BenchNode.Hocon + "\n" + storage + $"akka.cluster.seed-nodes = [{seeds}]\n";
+            // AwaitClusterUpAsync reads the leader's "moving node ... to [Up]" lines, which Akka logs at info.
+            set.Hocon = BenchNode.Hocon + "\n" + storage + $"akka.cluster.seed-nodes = [{seeds}]\nakkachat.log.akka-level = info\n";
             var starts = remotePorts.Select((remotePort, i) => NodeLauncher.StartAsync(
                 set.Hocon + $"akkachat.node-name = \"node-{i + 1}\"\nakka.remote.dot-netty.tcp.port = {remotePort}\n", arguments)).ToList();
             foreach (var start in starts)

@@ -70,7 +70,7 @@ public sealed class NodeLauncher : IAsyncDisposable
         await File.WriteAllTextAsync(configFile, hocon);
         var listenPort = port ?? FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[NodeAssembly, "--config", configFile, "--port", listenPort.ToString(), "--data-dir", Path.Combine(dataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\""])
+        foreach (var arg in (string[])[NodeAssembly, "--config", configFile, "--port", listenPort.ToString(), "--data-dir", Path.Combine(dataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\"", "--set", "akkachat.management.port = 0"])
         {
             start.ArgumentList.Add(arg);
         }

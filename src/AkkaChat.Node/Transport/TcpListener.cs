@@ -110,7 +110,7 @@ public sealed class TcpListener : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         var socket = _listenSocket;
-        _listenSocket = null;
+        Volatile.Write(ref _listenSocket, null);
         socket?.Dispose();
         _log.Info("Listener stopped accepting");
         foreach (var held in _heldSockets ?? [])
@@ -127,7 +127,22 @@ public sealed class TcpListener : ReceiveActor, IWithTimers
             return;
         }
 
-        socket.AcceptAsync().PipeTo(Self, success: s => new Accepted(s));
+        // Not PipeTo: the accept pending when the listener stops fails with "operation canceled",
+        // and that failure must not become a dead letter (a stack trace in the log at every shutdown).
+        var self = Self;
+        socket.AcceptAsync().ContinueWith(
+            accept =>
+            {
+                if (accept.IsCompletedSuccessfully)
+                {
+                    self.Tell(new Accepted(accept.Result));
+                }
+                else if (!ReferenceEquals(Volatile.Read(ref _listenSocket), null))
+                {
+                    self.Tell(new Status.Failure(accept.Exception?.GetBaseException() ?? new OperationCanceledException()));
+                }
+            },
+            TaskContinuationOptions.ExecuteSynchronously);
     }
 
     private void Hand(Socket socket)
