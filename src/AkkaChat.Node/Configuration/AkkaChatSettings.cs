@@ -23,6 +23,9 @@ public sealed record AkkaChatSettings
     public required StorageProvider Storage { get; init; }
     public required string StorageConnectionString { get; init; }
 
+    /// <summary>The journal's group commit and SQLite's durability level (akkachat.storage.journal, .sqlite).</summary>
+    public JournalSettings Journal { get; init; } = JournalSettings.Default;
+
     public required bool RevealCodes { get; init; }
     public required TimeSpan CodeTtl { get; init; }
     public required int CodeMaxTries { get; init; }
@@ -86,6 +89,7 @@ public sealed record AkkaChatSettings
             DataDir = c.GetString("storage.data-dir") is { Length: > 0 } dir ? dir : throw new ConfigurationException("akkachat.storage.data-dir is empty"),
             Storage = storage,
             StorageConnectionString = connectionString,
+            Journal = JournalSettings.Create(c),
             RevealCodes = Read(c, "auth.reveal-codes", static (section, path) => section.GetBoolean(path)),
             CodeTtl = PositiveTime(c, "auth.code-ttl"),
             CodeMaxTries = Positive(c, "auth.code-max-tries"),

@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Groups;
@@ -39,6 +40,9 @@ public static class AkkaChatHostingExtensions
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
+            // The journal and snapshot store through Akka.Persistence.Sql.Hosting (it registers the
+            // connections' linq2db options, SQLite's pragma among them); then the node's config on top.
+            akka.WithSqlPersistence(NodeConfig.JournalOptions(settings), NodeConfig.SnapshotOptions(settings));
             akka.AddHocon(config.WithFallback(NodeConfig.AkkaConfig(settings)), HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {

@@ -1,5 +1,8 @@
+using System.Data.Common;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Hosting;
+using LinqToDB;
 using AkkaChat.Node.Configuration;
 
 namespace AkkaChat.Node.Hosting;
@@ -43,16 +46,18 @@ public static class NodeConfig
         return config;
     }
 
-    /// <summary>Akka configuration that follows from the node's settings.</summary>
+    /// <summary>
+    /// Akka configuration that follows from the node's settings: the serializer, the cluster
+    /// provider, the journal's group commit, and (for an actor system built from config alone, as
+    /// tests do) the journal and snapshot store of <see cref="JournalOptions"/> and
+    /// <see cref="SnapshotOptions"/>. The node itself registers those through
+    /// <c>WithSqlPersistence</c>, which also applies SQLite's pragmas to every connection.
+    /// </summary>
     public static Config AkkaConfig(AkkaChatSettings settings)
     {
-        var (provider, connectionString, parallelism) = settings.Storage switch
-        {
-            // SQLite allows one writer at a time: one journal writer, batching many events per write.
-            StorageProvider.Sqlite => ("SQLite.MS", $"Data Source={SqliteFile(settings)};Pooling=True", 1),
-            _ => ("PostgreSQL.15", settings.StorageConnectionString, 3),
-        };
-        var quoted = Quote(connectionString);
+        var journal = settings.Journal;
+        // SQLite allows one writer at a time: one transaction in flight, many events in it.
+        var parallelism = settings.Storage == StorageProvider.Sqlite ? 1 : journal.Parallelism;
         var hocon = $$"""
             akka {
               actor {
@@ -65,28 +70,82 @@ public static class NodeConfig
                   "AkkaChat.Node.Serialization.ChatSerializer, AkkaChat.Node" = {{Serialization.ChatSerializer.Id}}
                 }
               }
-              persistence {
-                journal {
-                  plugin = "akka.persistence.journal.sql"
-                  sql {
-                    connection-string = {{quoted}}
-                    provider-name = "{{provider}}"
-                    parallelism = {{parallelism}}
-                    auto-initialize = on
-                  }
-                }
-                snapshot-store {
-                  plugin = "akka.persistence.snapshot-store.sql"
-                  sql {
-                    connection-string = {{quoted}}
-                    provider-name = "{{provider}}"
-                    auto-initialize = on
-                  }
-                }
+              persistence.journal.sql {
+                parallelism = {{parallelism}}
+                batch-size = {{journal.BatchSize}}
+                buffer-size = {{journal.BufferSize}}
+                db-round-trip-max-batch-size = {{journal.RoundTripBatchSize}}
               }
             }
             """;
-        return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
+        return ConfigurationFactory.ParseString(hocon)
+            .WithFallback(JournalOptions(settings).ToConfig())
+            .WithFallback(SnapshotOptions(settings).ToConfig())
+            .WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>The journal: Akka.Persistence.Sql on the node's database, tables created at start.</summary>
+    public static SqlJournalOptions JournalOptions(AkkaChatSettings settings)
+    {
+        var (provider, connectionString) = Database(settings);
+        return new SqlJournalOptions(isDefaultPlugin: true)
+        {
+            ConnectionString = connectionString,
+            ProviderName = provider,
+            DataOptions = DataOptions(settings, provider, connectionString),
+            AutoInitialize = true,
+        };
+    }
+
+    /// <summary>The snapshot store, in the same database as the journal.</summary>
+    public static SqlSnapshotOptions SnapshotOptions(AkkaChatSettings settings)
+    {
+        var (provider, connectionString) = Database(settings);
+        return new SqlSnapshotOptions(isDefaultPlugin: true)
+        {
+            ConnectionString = connectionString,
+            ProviderName = provider,
+            DataOptions = DataOptions(settings, provider, connectionString),
+            AutoInitialize = true,
+        };
+    }
+
+    private static (string Provider, string ConnectionString) Database(AkkaChatSettings settings) => settings.Storage switch
+    {
+        StorageProvider.Sqlite => (ProviderName.SQLiteMS, $"Data Source={SqliteFile(settings)};Pooling=True"),
+        _ => (ProviderName.PostgreSQL15, settings.StorageConnectionString),
+    };
+
+    /// <summary>
+    /// linq2db options of the journal's connections. On SQLite every opened connection first sets
+    /// <c>PRAGMA synchronous</c> (a per-connection setting; WAL mode is kept in the file itself).
+    /// </summary>
+    private static DataOptions DataOptions(AkkaChatSettings settings, string provider, string connectionString)
+    {
+        var options = new DataOptions().UseConnectionString(provider, connectionString);
+        if (settings.Storage != StorageProvider.Sqlite)
+        {
+            return options;
+        }
+
+        var pragma = $"PRAGMA synchronous = {(int)settings.Journal.SqliteSynchronous};";
+        return options.UseAfterConnectionOpened(
+            connection => SetPragma(connection, pragma),
+            (connection, token) => SetPragmaAsync(connection, pragma, token));
+    }
+
+    private static void SetPragma(DbConnection connection, string pragma)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = pragma;
+        command.ExecuteNonQuery();
+    }
+
+    private static async Task SetPragmaAsync(DbConnection connection, string pragma, CancellationToken token)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = pragma;
+        await command.ExecuteNonQueryAsync(token);
     }
 
     /// <summary>
@@ -106,6 +165,4 @@ public static class NodeConfig
     }
 
     public static string SqliteFile(AkkaChatSettings settings) => Path.Combine(Path.GetFullPath(settings.DataDir), "akkachat.db");
-
-    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -1,0 +1,50 @@
+using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Hosting;
+using AkkaChat.Node.Tests.Support;
+using LinqToDB.Data;
+using Xunit;
+
+namespace AkkaChat.Node.Tests.Hosting;
+
+/// <summary>The journal's SQLite connections carry akkachat.storage.sqlite.synchronous.</summary>
+public sealed class JournalConnectionTests
+{
+    [Theory]
+    [InlineData("off", 0)]
+    [InlineData("normal", 1)]
+    [InlineData("full", 2)]
+    [InlineData("extra", 3)]
+    public void Journal_connection_on_sqlite_runs_with_the_configured_synchronous_level(string level, long expected)
+    {
+        using var dir = new TempDirectory();
+        var settings = TestSettings.Create(TestSettings.Quoted("akkachat.storage.data-dir", dir.Path), $"akkachat.storage.sqlite.synchronous = {level}");
+        AkkaChatHostingExtensions.PrepareSqlite(settings);
+
+        using var connection = new DataConnection(NodeConfig.JournalOptions(settings).DataOptions!);
+        var synchronous = connection.Execute<long>("PRAGMA synchronous;");
+        var journalMode = connection.Execute<string>("PRAGMA journal_mode;");
+
+        Assert.Equal(expected, synchronous);
+        Assert.Equal("wal", journalMode);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public void Unknown_synchronous_level_is_refused_with_its_key()
+    {
+        var e = Assert.Throws<Akka.Configuration.ConfigurationException>(() => TestSettings.Create("akkachat.storage.sqlite.synchronous = sometimes"));
+        Assert.Contains("akkachat.storage.sqlite.synchronous", e.Message);
+    }
+
+    [Fact]
+    public void Journal_group_commit_settings_reach_the_sql_journal()
+    {
+        var settings = TestSettings.Create("akkachat.storage.journal.batch-size = 777", "akkachat.storage.journal.buffer-size = 8888");
+        var akka = NodeConfig.AkkaConfig(settings);
+
+        Assert.Equal(777, akka.GetInt("akka.persistence.journal.sql.batch-size"));
+        Assert.Equal(8888, akka.GetInt("akka.persistence.journal.sql.buffer-size"));
+        Assert.Equal(1, akka.GetInt("akka.persistence.journal.sql.parallelism")); // SQLite: one writer
+        Assert.Equal(SqliteSynchronous.Normal, settings.Journal.SqliteSynchronous);
+    }
+}
