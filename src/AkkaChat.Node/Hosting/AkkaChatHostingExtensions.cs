@@ -6,8 +6,10 @@ using Akka.Configuration;
 using Akka.Hosting;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Contacts;
 using AkkaChat.Node.Inbox;
 using AkkaChat.Node.Modules;
+using AkkaChat.Node.Presence;
 using AkkaChat.Node.Registration;
 using AkkaChat.Node.Sessions;
 using AkkaChat.Node.UserDirectory;
@@ -32,7 +34,8 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(new RuntimeSettingsSource(settings.Runtime));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
-        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox();
+        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox()
+            .AddContacts(config).AddPresence(config);
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {

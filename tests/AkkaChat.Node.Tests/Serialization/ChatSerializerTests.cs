@@ -121,7 +121,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return receiptItem.Receipt;
         yield return new Pong { Nonce = 42, ServerTimeMs = 1 };
         yield return new TypingNotify { From = alice, State = 1 };
-        yield return new Presence { Phone = alice, Online = true, LastSeenMs = 4 };
+        yield return new AkkaChat.Protocol.Messages.Presence { Phone = alice, Online = true, LastSeenMs = 4 };
         yield return new ContactsResult { Registered = { alice } };
         yield return new GroupInfo { Seq = 3, GroupId = "family", Subject = "Family", Members = { new GroupMember { Phone = alice, Admin = true } }, Version = 4 };
         yield return new StatusUpdate { Seq = 5, From = alice, StatusId = "s-1", Body = body, PostedAtMs = 5 };
