@@ -112,6 +112,10 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new SessionResumed { Phone = me };
         yield return new SessionInterrupted { Phone = me };
         yield return new ConfirmDirectoryEntry { Phone = me };
+        // presence module
+        yield return new AkkaChat.Node.Presence.SessionOpened { Phone = me };
+        yield return new AkkaChat.Node.Presence.WatchPresence { Phone = me };
+        yield return new AkkaChat.Node.Presence.RelayTyping { Phone = me, From = alice, State = 2 };
         // wire payloads to a connection
         yield return new AuthCodeSent { ExpiresInS = 600, DevCode = "123456" };
         yield return new AuthOk { Token = ByteString.CopyFrom(new byte[32]), ServerTimeMs = 1, Node = "n1", Pending = 2 };
