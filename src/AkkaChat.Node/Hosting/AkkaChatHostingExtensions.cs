@@ -12,6 +12,7 @@ using AkkaChat.Node.Modules;
 using AkkaChat.Node.Presence;
 using AkkaChat.Node.Registration;
 using AkkaChat.Node.Sessions;
+using AkkaChat.Node.Statuses;
 using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Users;
 using Microsoft.Data.Sqlite;
@@ -35,7 +36,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
         services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox()
-            .AddContacts(config).AddPresence(config);
+            .AddContacts(config).AddPresence(config).AddStatus(config);
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {

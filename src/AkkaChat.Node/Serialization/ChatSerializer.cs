@@ -40,6 +40,9 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("p-so", AkkaChat.Node.Presence.SessionOpened.Parser);
         Register("p-wp", AkkaChat.Node.Presence.WatchPresence.Parser);
         Register("p-rt", AkkaChat.Node.Presence.RelayTyping.Parser);
+        // status module
+        Register("t-qs", AkkaChat.Node.Statuses.QueueStatus.Parser);
+        Register("t-sq", AkkaChat.Node.Statuses.StatusQueued.Parser);
         // wire payloads a module actor sends to a (possibly remote) connection: every
         // server-to-client type of the codec table, manifest "w" + its type code in hex (w91 = DELIVER)
         foreach (var (type, payload, parser) in AkkaChat.Protocol.FrameCodec.Entries.Where(e => !e.Type.IsClientToServer()))

@@ -2,6 +2,7 @@ using Akka.Configuration;
 using AkkaChat.Node.Contacts;
 using AkkaChat.Node.Hosting;
 using AkkaChat.Node.Presence;
+using AkkaChat.Node.Statuses;
 
 namespace AkkaChat.Node.Tests.Presence;
 
@@ -14,6 +15,7 @@ public sealed class PresenceSettingsTests
 
         Assert.Equal(TimeSpan.FromHours(24), PresenceSettings.Create(config).ForgetAfter);
         Assert.Equal(5000, ContactsSettings.Create(config).MaxSync);
+        Assert.Equal(new StatusSettings(TimeSpan.FromHours(24), 10_000, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10)), StatusSettings.Create(config));
     }
 
     [Fact]

@@ -116,6 +116,9 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new AkkaChat.Node.Presence.SessionOpened { Phone = me };
         yield return new AkkaChat.Node.Presence.WatchPresence { Phone = me };
         yield return new AkkaChat.Node.Presence.RelayTyping { Phone = me, From = alice, State = 2 };
+        // status module
+        yield return new AkkaChat.Node.Statuses.QueueStatus { Phone = me, Update = new StatusUpdate { From = alice, StatusId = "s-1", Kind = 1, PostedAtMs = 5, ExpiresAtMs = 6 } };
+        yield return new AkkaChat.Node.Statuses.StatusQueued { Phone = me, StatusId = "s-1" };
         // wire payloads to a connection
         yield return new AuthCodeSent { ExpiresInS = 600, DevCode = "123456" };
         yield return new AuthOk { Token = ByteString.CopyFrom(new byte[32]), ServerTimeMs = 1, Node = "n1", Pending = 2 };

@@ -136,11 +136,24 @@ internal sealed class SqlAddressBooks : IAddressBooks
                 return;
             }
 
-            await using var command = connection.CreateCommand();
-            command.CommandText =
-                "CREATE TABLE IF NOT EXISTS akkachat_contacts (owner TEXT NOT NULL, contact TEXT NOT NULL, PRIMARY KEY (owner, contact)); " +
-                "CREATE INDEX IF NOT EXISTS akkachat_contacts_by_contact ON akkachat_contacts (contact, owner);";
-            await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+            foreach (var statement in new[]
+            {
+                "CREATE TABLE IF NOT EXISTS akkachat_contacts (owner TEXT NOT NULL, contact TEXT NOT NULL, PRIMARY KEY (owner, contact))",
+                "CREATE INDEX IF NOT EXISTS akkachat_contacts_by_contact ON akkachat_contacts (contact, owner)",
+            })
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = statement;
+                try
+                {
+                    await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+                {
+                    // Another node created it at the same moment: PostgreSQL's IF NOT EXISTS does not cover that race.
+                }
+            }
+
             _tableReady = true;
         }
         finally
