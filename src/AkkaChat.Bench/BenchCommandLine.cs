@@ -58,13 +58,19 @@ public static class BenchCommandLine
         CustomParser = ParseDuration,
     };
 
+    private static readonly Option<IdleConnectionsLayer> Layer = new("--layer")
+    {
+        Description = "How far the connections reach: user (logged in), connection (never authenticated), stream or socket (node diagnostic layers, --start-node only)",
+        DefaultValueFactory = _ => IdleConnectionsLayer.User,
+    };
+
     private static readonly Option<string> Out = new("--out", "-o") { Description = "Directory for the JSON and markdown results", DefaultValueFactory = _ => Path.Combine("bench", "results") };
 
     public static RootCommand Create()
     {
         var root = new RootCommand("akkachat-bench: load generator and benchmarks for AkkaChat nodes (see docs/bench.md)");
         root.Subcommands.Add(Scenario(ScenarioNames.IdleConnections, ScenarioKind.IdleConnections,
-            "Connect and log in N users, then measure the node's memory per idle connection", SettleTimeout));
+            "Connect and log in N users, then measure the node's memory per idle connection", SettleTimeout, Layer));
         root.Subcommands.Add(Scenario(ScenarioNames.OneToOne, ScenarioKind.OneToOne,
             "N/2 pairs of online users send to each other for a duration; latency and throughput",
             Duration, Warmup, Rate, BodyBytes, MaxInFlight, DrainTimeout));
@@ -117,6 +123,7 @@ public static class BenchCommandLine
                 MessagesPerUser = Get(MessagesPerUser, defaults.MessagesPerUser),
                 DrainTimeout = Get(DrainTimeout, defaults.DrainTimeout),
                 SettleTimeout = Get(SettleTimeout, defaults.SettleTimeout),
+                Layer = Get(Layer, defaults.Layer),
                 Out = result.GetValue(Out)!,
             };
             if (options.Validate() is { } problem)

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace AkkaChat.Bench;
 
 /// <summary>The node a run measures: its address and, when known, its process id.</summary>
-public sealed record BenchNode(string Host, int Port, int? ProcessId, bool StartedByBench)
+public sealed record BenchNode(string Host, int Port, int? ProcessId, bool StartedByBench, string? HeapFile = null)
 {
     /// <summary>
     /// Settings of a node started with --start-node, layered over the node's defaults: codes revealed
@@ -15,9 +15,29 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
         akkachat.rate-limit.send-per-second = 1000000
         akkachat.rate-limit.send-burst = 1000000
         akkachat.connection.idle-timeout = 1h
-        akkachat.connection.max-connections = 19000
+        akkachat.connection.max-connections = 19950
         akkachat.listen.backlog = 4096
         """;
+
+    /// <summary>
+    /// <see cref="Hocon"/> plus, for idle-connections, the diagnostic settings the measurement needs:
+    /// the heap report file and the pipeline layer (docs/performance.md).
+    /// </summary>
+    public static string HoconFor(BenchOptions options, string heapFile)
+    {
+        if (options.Scenario != Load.ScenarioKind.IdleConnections)
+        {
+            return Hocon;
+        }
+
+        var layer = options.Layer switch
+        {
+            Load.IdleConnectionsLayer.Stream => "stream",
+            Load.IdleConnectionsLayer.Socket => "socket",
+            _ => "full",
+        };
+        return Hocon + $"\nakkachat.transport.diagnostic-heap-file = \"{heapFile}\"\nakkachat.transport.diagnostic-layer = {layer}\n";
+    }
 
     public string Endpoint => $"{Host}:{Port}";
 

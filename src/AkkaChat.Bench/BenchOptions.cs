@@ -48,6 +48,9 @@ public sealed record BenchOptions
 
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>idle-connections: how far into the node's pipeline the connections reach.</summary>
+    public IdleConnectionsLayer Layer { get; init; } = IdleConnectionsLayer.User;
+
     public string Out { get; init; } = Path.Combine("bench", "results");
 
     /// <summary>True when the workers run as child processes.</summary>

@@ -17,50 +17,45 @@ public sealed class Invocation
         ReconnectMaxDelay = TimeSpan.FromSeconds(5),
     };
 
-    /// <summary>Logs in as a stored user; <paramref name="server"/> overrides the server the user registered with.</summary>
-    public async Task<(AkkaChatClient Client, LoginResult Login)> LoginAsync(StoredUser user, string? server, CancellationToken ct)
+    /// <summary>
+    /// Logs in as a stored user on the first node of the list that answers; <paramref name="server"/>
+    /// (<c>--server</c>) overrides the servers the user registered with.
+    /// </summary>
+    public async Task<ChatSession> LoginAsync(StoredUser user, string? server, CancellationToken ct)
     {
-        Server = Servers.Resolve(server, user.Server);
-        var client = new AkkaChatClient(ClientOptionsFor(Server));
+        var servers = Servers.Resolve(server, user.Server);
         try
         {
-            var login = await client.LoginAsync(user.ToCredentials(), ct);
-            return (client, login);
+            return await ChatSession.LoginAsync(servers, user.ToCredentials(), ClientOptionsFor, s => Server = s, ct);
         }
         catch (AkkaChatException e) when (e.Code == AkkaChat.Protocol.ErrorCode.AuthFailed)
         {
-            await client.DisposeAsync();
             throw new CliException($"authentication failed for {user.Phone} on {Server}: {e.Message} (register again with 'akkachat register {user.Phone}')");
-        }
-        catch
-        {
-            await client.DisposeAsync();
-            throw;
         }
     }
 }
 
-/// <summary>Which node a command talks to.</summary>
+/// <summary>Which nodes a command talks to.</summary>
 public static class Servers
 {
-    /// <summary>The environment variable naming the default node, as host:port.</summary>
+    /// <summary>The environment variable naming the default nodes, as host:port[,host:port...].</summary>
     public const string Variable = "AKKACHAT_SERVER";
 
-    /// <summary><c>--server</c>, else the server the user registered with, else <c>$AKKACHAT_SERVER</c>, else localhost:4700.</summary>
-    public static ServerAddress Resolve(string? option, string? stored = null)
+    /// <summary><c>--server</c>, else the servers the user registered with, else <c>$AKKACHAT_SERVER</c>, else localhost:4700.</summary>
+    public static ServerList Resolve(string? option, string? stored = null)
     {
         if (option is not null)
         {
-            return ServerAddress.Parse(option);
+            return ServerList.Parse(option);
         }
 
-        if (stored is not null && ServerAddress.TryParse(stored, out var registered))
+        if (stored is not null && ServerList.TryParse(stored, out var registered))
         {
-            return registered;
+            return registered!;
         }
 
         var fromEnvironment = Environment.GetEnvironmentVariable(Variable);
-        return string.IsNullOrWhiteSpace(fromEnvironment) ? ServerAddress.Default : ServerAddress.Parse(fromEnvironment);
+        return string.IsNullOrWhiteSpace(fromEnvironment) ? ServerList.Default : ServerList.Parse(fromEnvironment);
     }
 }
 
@@ -69,8 +64,8 @@ public static class CommonOptions
 {
     public static readonly Option<string?> Server = new("--server")
     {
-        Description = $"The node, as host:port (default: the server the user registered with, ${Servers.Variable}, or localhost:4700)",
-        HelpName = "host:port",
+        Description = $"The node, as host:port, or several separated by commas (tried in turn; a dropped connection moves to the next). Default: the servers the user registered with, ${Servers.Variable}, or localhost:4700",
+        HelpName = "host:port[,host:port...]",
         Recursive = true,
     };
 

@@ -14,6 +14,14 @@ var root = new RootCommand("akkachat: chat with an AkkaChat node from the comman
     ChatCommand.Create(),
 };
 
+// `akkachat` alone and `akkachat help [command]` print the help, as --help does.
+args = args switch
+{
+    [] => ["--help"],
+    ["help", .. var rest] => [.. rest, "--help"],
+    _ => args,
+};
+
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {

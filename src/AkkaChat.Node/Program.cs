@@ -1,8 +1,11 @@
 using Akka.Configuration;
 using AkkaChat.Node.Hosting;
+using AkkaChat.Node.Transport;
 using AkkaChat.Protocol;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
+// Exit codes: 0 stopped normally, 1 could not serve (port not bound, start failed), 2 bad command line or configuration.
 try
 {
     var options = NodeOptions.Parse(args);
@@ -13,8 +16,27 @@ try
     }
 
     var (host, settings) = ChatNodeHost.Build(options);
+    if (ListenerWatch.ProbePort(settings.ListenHost, settings.ListenPort) is { } taken)
+    {
+        Console.Error.WriteLine($"error: {taken}");
+        return 1;
+    }
+
+    try
+    {
+        await host.StartAsync();
+        await host.Services.GetRequiredService<ListenerWatch>().Bound;
+    }
+    catch (Exception e) when (e is BindFailedException or OperationCanceledException)
+    {
+        // The banner is only printed once clients can connect; this one line replaces it.
+        Console.Error.WriteLine(e is BindFailedException ? $"error: {e.Message}" : "error: the node stopped before it could accept clients");
+        await host.StopAsync();
+        return 1;
+    }
+
     Console.WriteLine(ChatNodeHost.Banner(settings));
-    await host.RunAsync();
+    await host.WaitForShutdownAsync();
     return Environment.ExitCode;
 }
 catch (Exception e) when (e is ArgumentException or ConfigurationException or FormatException)

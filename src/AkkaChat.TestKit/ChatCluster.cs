@@ -109,6 +109,7 @@ public sealed class ChatCluster : IChatNodes, IAsyncDisposable
         "akkachat.listen.host = \"127.0.0.1\"",
         $"akkachat.listen.port = {port}",
         "akkachat.auth.reveal-codes = on",
+        "akkachat.management.port = 0",
         "akkachat.storage.provider = postgresql",
         $"akkachat.storage.connection-string = \"{_database.ConnectionString}\"",
         "akka.remote.dot-netty.tcp.hostname = \"127.0.0.1\"",

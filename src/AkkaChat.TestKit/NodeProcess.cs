@@ -76,7 +76,7 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { NodeAssembly, "--config", ConfigFile, "--port", Port.ToString(), "--data-dir", Path.Combine(DataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\"" })
+        foreach (var arg in new[] { NodeAssembly, "--config", ConfigFile, "--port", Port.ToString(), "--data-dir", Path.Combine(DataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\"", "--set", "akkachat.management.port = 0" })
         {
             start.ArgumentList.Add(arg);
         }

@@ -81,6 +81,24 @@ public sealed class ScenarioSmokeTests(BenchNodeFixture fixture) : IClassFixture
         Assert.Contains("| node bytes per connection |", result.Markdown);
     }
 
+    [Fact]
+    public async Task idle_connections_at_the_socket_layer_holds_plain_sockets_on_a_diagnostic_node_and_reports_the_heap_after_a_full_gc()
+    {
+        var result = await BenchProcess.RunAsync(Deadline, [ScenarioNames.IdleConnections, "--start-node", "--users", "20", "--workers", "1", "--settle-timeout", "3s", "--layer", "socket"]);
+
+        Assert.True(result.ExitCode == 0, $"akkachat-bench exited with {result.ExitCode}:\n{result.Output}");
+        var json = result.Json;
+        Assert.Equal("socket", json.GetProperty("options").GetProperty("layer").GetString());
+        Assert.Equal(20, json.GetProperty("users").GetProperty("connected").GetInt64());
+        Assert.Equal(0, json.GetProperty("users").GetProperty("registered").GetInt64());
+        var node = json.GetProperty("node");
+        Assert.Contains("akkachat.transport.diagnostic-layer = socket", node.GetProperty("config").GetString());
+        Assert.True(node.GetProperty("heap_before_bytes").GetInt64() > 0);
+        Assert.True(node.GetProperty("heap_after_bytes").GetInt64() > 0);
+        Assert.True(node.TryGetProperty("heap_bytes_per_connection", out _), "heap_bytes_per_connection is missing");
+        Assert.Contains("| node managed heap bytes per connection |", result.Markdown);
+    }
+
     private static JsonElement AssertCompletedWithoutErrors(BenchResult result, string scenario, int users, int workerProcesses)
     {
         Assert.True(result.ExitCode == 0, $"akkachat-bench exited with {result.ExitCode}:\n{result.Output}");

@@ -71,7 +71,7 @@ public abstract class ScenarioLoad : IScenarioLoad
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_keepAlive is not null)
         {
@@ -104,8 +104,19 @@ public abstract class ScenarioLoad : IScenarioLoad
 /// <summary>idle-connections: register and stay connected; the coordinator measures the node's memory.</summary>
 public sealed class IdleConnectionsLoad(WorkerPlan plan, WorkerMetrics metrics) : ScenarioLoad(plan, metrics)
 {
+    private List<Socket>? _plainSockets;
+
     public override async Task SetupAsync(CancellationToken cancellationToken)
     {
+        if (Plan.Layer != IdleConnectionsLayer.User)
+        {
+            // Below a logged-in user: plain sockets that connect and stay silent (idle-timeout is 1h).
+            Metrics.Phase = WorkerPhase.Register;
+            _plainSockets = await IdleSockets.ConnectAsync(Endpoint, Plan.FirstUser, Plan.UserCount, Plan.Concurrency, Metrics, cancellationToken);
+            Metrics.Phase = WorkerPhase.Ready;
+            return;
+        }
+
         await RegisterAllAsync(cancellationToken);
         var role = new IdleRole(Metrics);
         foreach (var user in Users)
@@ -120,6 +131,16 @@ public sealed class IdleConnectionsLoad(WorkerPlan plan, WorkerMetrics metrics) 
     {
         Metrics.Phase = WorkerPhase.Done; // the report counts the connections still open
         return Task.CompletedTask;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (var socket in _plainSockets ?? [])
+        {
+            socket.Dispose();
+        }
+
+        await base.DisposeAsync();
     }
 }
 

@@ -50,6 +50,9 @@ public sealed class WorkerPlan
 
     public int MessagesPerUser { get; init; }
 
+    /// <summary>idle-connections: how far into the node's pipeline the connections reach.</summary>
+    public IdleConnectionsLayer Layer { get; init; }
+
     /// <summary>How long, after sending stops, in-flight messages (or an offline-drain login) may take to arrive.</summary>
     public double DrainTimeoutSeconds { get; init; } = 60;
 }

@@ -74,6 +74,9 @@ public sealed class OptionsReport
     public double DrainTimeoutSeconds { get; init; }
 
     public double? SettleTimeoutSeconds { get; init; }
+
+    /// <summary>idle-connections: user, connection, stream or socket (how far the connections reach).</summary>
+    public string? Layer { get; init; }
 }
 
 public sealed class NodeReport
@@ -101,6 +104,15 @@ public sealed class NodeReport
 
     /// <summary>idle-connections: (rss_after - rss_before) / connected.</summary>
     public long? BytesPerConnection { get; set; }
+
+    /// <summary>idle-connections: managed heap after a full compacting GC, before the users connected.</summary>
+    public long? HeapBeforeBytes { get; set; }
+
+    /// <summary>idle-connections: managed heap after a full compacting GC, with every connection open.</summary>
+    public long? HeapAfterBytes { get; set; }
+
+    /// <summary>idle-connections: (heap_after - heap_before) / connected.</summary>
+    public long? HeapBytesPerConnection { get; set; }
 }
 
 public sealed class UsersReport

@@ -60,6 +60,16 @@ public static class ReportOutput
             yield return ("node bytes per connection", $"{perConnection:N0} ({perConnection / 1024.0:0.0} KiB)");
         }
 
+        if (report.Node.HeapBeforeBytes is { } heapBefore && report.Node.HeapAfterBytes is { } heapAfter)
+        {
+            yield return ("node managed heap before / after (full GC)", $"{Mib(heapBefore)} / {Mib(heapAfter)}");
+        }
+
+        if (report.Node.HeapBytesPerConnection is { } heapPerConnection)
+        {
+            yield return ("node managed heap bytes per connection", $"{heapPerConnection:N0} ({heapPerConnection / 1024.0:0.0} KiB)");
+        }
+
         if (report.Cpu is { } cpu)
         {
             yield return ("CPU during the run (node / load generator)",

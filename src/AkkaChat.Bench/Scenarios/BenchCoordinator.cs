@@ -27,8 +27,9 @@ public static class BenchCoordinator
                 if (options.StartNode)
                 {
                     var starting = progress.Start("start node", 1);
-                    nodeProcess = await NodeProcess.StartAsync(BenchNode.Hocon);
-                    node = new BenchNode("127.0.0.1", nodeProcess.Port, nodeProcess.ProcessId, StartedByBench: true);
+                    var heapFile = Path.Combine(Path.GetTempPath(), $"akkachat-bench-heap-{Guid.NewGuid():N}");
+                    nodeProcess = await NodeProcess.StartAsync(BenchNode.HoconFor(options, heapFile));
+                    node = new BenchNode("127.0.0.1", nodeProcess.Port, nodeProcess.ProcessId, StartedByBench: true, heapFile);
                     starting.Complete($"pid {node.ProcessId} on {node.Endpoint}");
                 }
                 else
@@ -117,6 +118,7 @@ public static class BenchCoordinator
                 MessagesPerUser = options.Scenario == ScenarioKind.OfflineDrain ? options.MessagesPerUser : null,
                 DrainTimeoutSeconds = options.DrainTimeout.TotalSeconds,
                 SettleTimeoutSeconds = options.Scenario == ScenarioKind.IdleConnections ? options.SettleTimeout.TotalSeconds : null,
+                Layer = options.Scenario == ScenarioKind.IdleConnections ? options.Layer.ToString().ToLowerInvariant() : null,
             },
             Node = new NodeReport
             {
@@ -124,7 +126,7 @@ public static class BenchCoordinator
                 Pid = node.ProcessId,
                 StartedByBench = node.StartedByBench,
                 Assembly = node.StartedByBench ? Path.GetFullPath(NodeProcess.NodeAssembly) : null,
-                Config = node.StartedByBench ? BenchNode.Hocon : null,
+                Config = node.StartedByBench ? BenchNode.HoconFor(options, node.HeapFile ?? string.Empty) : null,
             },
             Users = new UsersReport { Requested = options.EffectiveUsers },
         };

@@ -61,6 +61,7 @@ public sealed class BenchRun(BenchOptions options, BenchNode node, IReadOnlyList
                 BodyBytes = options.BodyBytes,
                 MaxInFlight = options.MaxInFlight,
                 MessagesPerUser = options.MessagesPerUser,
+                Layer = options.Layer,
                 DrainTimeoutSeconds = options.DrainTimeout.TotalSeconds,
             });
         }

@@ -41,6 +41,34 @@ public static class NodeMemory
         }
     }
 
+    /// <summary>
+    /// Asks a node started with akkachat.transport.diagnostic-heap-file for a full compacting GC and
+    /// returns its managed heap after it; null when the node has no heap file (not started by the bench).
+    /// </summary>
+    public static async Task<long?> HeapAfterFullGcAsync(string? heapFile, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(heapFile))
+        {
+            return null;
+        }
+
+        File.Delete(heapFile);
+        await File.WriteAllTextAsync(heapFile + ".request", string.Empty, cancellationToken);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!File.Exists(heapFile))
+        {
+            if (DateTime.UtcNow >= until)
+            {
+                throw new BenchSetupException($"the node did not answer the heap report request {heapFile}.request within 60 s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken); // the node checks once a second
+        }
+
+        var text = await File.ReadAllTextAsync(heapFile, cancellationToken);
+        return long.Parse(text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static bool IsStable(List<long> samples)
     {
         if (samples.Count < StableSamples)

@@ -5,7 +5,9 @@ namespace AkkaChat.Bench.Scenarios;
 
 /// <summary>
 /// idle-connections: the node's memory per connected, logged-in user. RSS is read (settled) before
-/// any user connects and again once all N are registered, logged in and idle.
+/// any user connects and again once all N are registered, logged in and idle. A node started by
+/// the bench first runs a full compacting GC for each reading and reports its managed heap, so both
+/// figures are after a full GC. --layer stops the connections at a lower layer (docs/performance.md).
 /// </summary>
 public static class IdleConnectionsScenario
 {
@@ -13,16 +15,20 @@ public static class IdleConnectionsScenario
     {
         var pid = run.Node.ProcessId;
         RssReading? before = null;
+        long? heapBefore = null;
         if (pid is { } beforePid)
         {
+            heapBefore = await NodeMemory.HeapAfterFullGcAsync(run.Node.HeapFile, run.CancellationToken);
             before = await NodeMemory.SettleAsync(beforePid, run.Options.SettleTimeout, run.Progress.Start("node memory, no users", 3), run.CancellationToken);
         }
 
         await run.SetupAsync(BenchRun.RegisterView);
 
         RssReading? after = null;
+        long? heapAfter = null;
         if (pid is { } afterPid)
         {
+            heapAfter = await NodeMemory.HeapAfterFullGcAsync(run.Node.HeapFile, run.CancellationToken);
             after = await NodeMemory.SettleAsync(afterPid, run.Options.SettleTimeout, run.Progress.Start("node memory, users connected", 3), run.CancellationToken);
         }
 
@@ -41,6 +47,13 @@ public static class IdleConnectionsScenario
         if (totals.Connected > 0)
         {
             node.BytesPerConnection = (after.Bytes - before.Bytes) / totals.Connected;
+        }
+
+        node.HeapBeforeBytes = heapBefore;
+        node.HeapAfterBytes = heapAfter;
+        if (heapBefore is { } hb && heapAfter is { } ha && totals.Connected > 0)
+        {
+            node.HeapBytesPerConnection = (ha - hb) / totals.Connected;
         }
 
         if (node.RssSettled == false)

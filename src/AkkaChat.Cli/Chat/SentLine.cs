@@ -95,7 +95,9 @@ public sealed class PlainChatView : IChatView
 {
     private readonly object _gate = new();
 
-    public async Task<string?> ReadLineAsync(CancellationToken ct) => await Console.In.ReadLineAsync(ct);
+    // A read of standard input does not stop when cancelled, so the wait for it is cancelled instead:
+    // the chat can end (REPLACED, Ctrl+C) while no line is coming.
+    public Task<string?> ReadLineAsync(CancellationToken ct) => Task.Run(Console.In.ReadLine, CancellationToken.None).WaitAsync(ct);
 
     public void Show(SentLine line) => Update(line);
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Spectre.Console;
 
 namespace AkkaChat.Cli.Chat;
@@ -8,7 +7,10 @@ namespace AkkaChat.Cli.Chat;
 /// is printed above it. A sent line's mark is redrawn in place when its state changes, while the
 /// line is still on screen; marks are two cells wide so the line never changes length:
 /// <c>…</c> sending, <c>✓</c> sent, <c>✓✓</c> delivered, blue <c>✓✓</c> read, red <c>✗</c> refused.
-/// Keys are read one at a time (Enter sends, Backspace, Esc clears, Ctrl+D on an empty line leaves).
+/// Keys are read one at a time (Enter sends, Backspace, Esc clears, Ctrl+D on an empty line leaves);
+/// the input is capped at what one message holds (<see cref="ChatInput"/>), and a burst of keys (a
+/// paste) is drawn once, after its last key. Lines are wrapped at word boundaries
+/// (<see cref="WordWrap"/>), so the view knows each line's rows.
 /// </summary>
 public sealed class TerminalChatView : IChatView
 {
@@ -20,13 +22,14 @@ public sealed class TerminalChatView : IChatView
     private const string Bold = "\e[1m";
 
     private readonly object _gate = new();
-    private readonly StringBuilder _input = new();
+    private readonly ChatInput _input;
     private readonly TextWriter _out = Console.Out;
     // Rows printed above the prompt since the chat began; the prompt is on row _rows.
     private long _rows;
 
-    public TerminalChatView()
+    public TerminalChatView(int maxBytes)
     {
+        _input = new ChatInput(maxBytes);
         lock (_gate)
         {
             DrawPrompt();
@@ -47,12 +50,11 @@ public sealed class TerminalChatView : IChatView
                 switch (key.Key)
                 {
                     case ConsoleKey.Enter:
-                        var text = _input.ToString();
-                        _input.Clear();
+                        var text = _input.Take();
                         DrawPrompt();
                         return text;
-                    case ConsoleKey.Backspace when _input.Length > 0:
-                        _input.Length -= _input.Length > 1 && char.IsLowSurrogate(_input[^1]) ? 2 : 1;
+                    case ConsoleKey.Backspace:
+                        _input.Backspace();
                         break;
                     case ConsoleKey.Escape:
                         _input.Clear();
@@ -73,7 +75,10 @@ public sealed class TerminalChatView : IChatView
                         break;
                 }
 
-                DrawPrompt();
+                if (!Console.KeyAvailable)
+                {
+                    DrawPrompt(); // once per burst: a paste is drawn after its last key
+                }
             }
         }
     }
@@ -82,9 +87,9 @@ public sealed class TerminalChatView : IChatView
     {
         lock (_gate)
         {
-            var (text, cells) = Render(line);
-            line.Position = (_rows, Height(cells));
-            PrintAbove(text, cells);
+            var rows = Render(line);
+            line.Position = (_rows, rows.Count);
+            PrintAbove(rows);
         }
     }
 
@@ -92,26 +97,27 @@ public sealed class TerminalChatView : IChatView
     {
         lock (_gate)
         {
-            var (text, cells) = Render(line);
+            var rows = Render(line);
             var (row, height) = line.Position;
             var up = _rows - row;
-            if (Height(cells) != height || up + 1 >= Console.WindowHeight)
+            if (rows.Count != height || up + 1 >= Console.WindowHeight)
             {
                 // Scrolled away or wrapped differently: show the line again, below.
-                line.Position = (_rows, Height(cells));
-                PrintAbove(text, cells);
-                return;
+                line.Position = (_rows, rows.Count);
+                PrintAbove(rows);
             }
-
-            // Up to the line's first row, rewrite it (same length), back down to the prompt.
-            var down = up - (height - 1);
-            _out.Write($"\r\e[{up}A{text}\r");
-            if (down > 0)
+            else
             {
-                _out.Write($"\e[{down}B");
-            }
+                // Up to the line's first row, rewrite its rows (same breaks), back down to the prompt.
+                var down = up - (height - 1);
+                _out.Write($"\r\e[{up}A{string.Join("\r\n", rows)}\r");
+                if (down > 0)
+                {
+                    _out.Write($"\e[{down}B");
+                }
 
-            DrawPrompt();
+                DrawPrompt();
+            }
         }
 
         if (line.State == LineState.Failed)
@@ -125,7 +131,13 @@ public sealed class TerminalChatView : IChatView
         lock (_gate)
         {
             var time = Output.Time(at);
-            PrintAbove($"{Grey}{time}{Reset} {Bold}{from}{Reset}: {Clean(text)}", $"{time} {from}: {Clean(text)}".GetCellWidth());
+            var rows = WordWrap.Rows($"{time} {from}: {Clean(text)}", Width).ToArray();
+            var head = time.Length + 1 + from.Length;
+            if (rows[0].Length >= head)
+            {
+                rows[0] = $"{Grey}{time}{Reset} {Bold}{from}{Reset}{rows[0][head..]}";
+            }
+            PrintAbove(rows);
         }
     }
 
@@ -134,21 +146,12 @@ public sealed class TerminalChatView : IChatView
         lock (_gate)
         {
             var plain = markup.RemoveMarkup();
-            var writer = new StringWriter();
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(writer),
-                Ansi = AnsiSupport.Yes,
-                ColorSystem = ColorSystemSupport.Standard,
-                Interactive = InteractionSupport.No,
-            });
-            console.Profile.Width = int.MaxValue / 2; // no wrapping: the terminal wraps, and Height counts its rows
-            console.Markup($"[grey]{markup}[/]");
-            PrintAbove(writer.ToString(), plain.GetCellWidth());
+            PrintAbove(WordWrap.Rows(Clean(plain), Width).Select(r => $"{Grey}{r}{Reset}").ToArray());
         }
     }
 
-    private static (string Text, int Cells) Render(SentLine line)
+    /// <summary>A sent line's rows; the mark is two cells wide in every state, so its breaks never change.</summary>
+    private static IReadOnlyList<string> Render(SentLine line)
     {
         var mark = line.State switch
         {
@@ -159,34 +162,40 @@ public sealed class TerminalChatView : IChatView
             _ => $"{Red}✗ {Reset}",
         };
         var time = Output.Time(line.At);
-        var text = Clean(line.Text);
-        return ($"{Grey}{time}{Reset} you: {text}  {mark}", $"{time} you: {text}  ..".GetCellWidth());
+        var rows = WordWrap.Rows($"{time} you: {Clean(line.Text)}  ..", Width).ToArray();
+        rows[0] = $"{Grey}{time}{Reset}{rows[0][time.Length..]}";
+        rows[^1] = rows[^1][..^2] + mark;
+        return rows;
     }
 
     /// <summary>Control characters (and escape sequences) in a message are not the sender's to send to this terminal.</summary>
-    private static string Clean(string text) => string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
-
-    private static int Height(int cells) => Math.Max(1, (cells + Width - 1) / Width);
-
-    /// <summary>Replaces the prompt row with <paramref name="text"/>, then draws the prompt below it.</summary>
-    private void PrintAbove(string text, int cells)
+    private static string Clean(string text) => string.Create(text.Length, text, static (span, t) =>
     {
-        _out.Write($"\r\e[2K{text}\n");
-        _rows += Height(cells);
+        for (var i = 0; i < t.Length; i++)
+        {
+            span[i] = char.IsControl(t[i]) ? ' ' : t[i];
+        }
+    });
+
+    /// <summary>Replaces the prompt row with <paramref name="rows"/>, then draws the prompt below them.</summary>
+    private void PrintAbove(IReadOnlyList<string> rows)
+    {
+        _out.Write("\r\e[2K");
+        foreach (var row in rows)
+        {
+            _out.Write(row);
+            _out.Write("\r\n");
+        }
+
+        _rows += rows.Count;
         DrawPrompt();
     }
 
     private void DrawPrompt()
     {
-        // Only the end of a long input fits on the one prompt row.
-        var input = _input.ToString();
-        var room = Width - Prompt.Length - 2;
-        while (input.GetCellWidth() > room)
-        {
-            input = input[1..];
-        }
-
-        _out.Write($"\r\e[2K{Bold}{Prompt}{Reset}{input}");
+        // Only the end of a long input fits on the one prompt row; the counter says how much there is.
+        var (visible, counter) = _input.Row(Width - Prompt.Length - 1);
+        _out.Write($"\r\e[2K{Bold}{Prompt}{Reset}{visible}{(counter.Length > 0 ? $"{(_input.Full ? Red : Grey)}{counter}{Reset}" : string.Empty)}");
         _out.Flush();
     }
 

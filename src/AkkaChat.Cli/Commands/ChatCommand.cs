@@ -29,28 +29,37 @@ public static class ChatCommand
                 throw new CliException($"'{other}' is neither a phone number in E.164 form (+ then 8 to 15 digits) nor a group (g:id)", ExitCodes.Usage);
             }
 
-            var user = CredentialStore.FromEnvironment().Load(parse.GetValue(CommonOptions.As));
-            var (client, _) = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), ct);
-            await using var _ = client;
-            using IChatView view = Console.IsInputRedirected || Console.IsOutputRedirected ? new PlainChatView() : new TerminalChatView();
-            await new Conversation(client, address, view).RunAsync(user.Phone, invocation.Server!, ct);
+            var store = CredentialStore.FromEnvironment();
+            var user = store.Load(parse.GetValue(CommonOptions.As));
+            var marks = new SessionMarks(store.Home);
+            if (marks.Live(user.Phone) is { } live)
+            {
+                Output.Notice($"warning: {user.Phone} is logged in by '{live.Command.EscapeMarkup()}' (pid {live.Pid}); this chat ends that session (one session per user)");
+            }
+
+            using var mark = marks.Claim(user.Phone, $"akkachat chat {address}");
+            var session = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), ct);
+            await using var _ = session;
+            var maxBytes = MessageLimits.MaxTextBytes(address.Value);
+            using IChatView view = Console.IsInputRedirected || Console.IsOutputRedirected ? new PlainChatView() : new TerminalChatView(maxBytes);
+            await new Conversation(session, address, view, maxBytes, () => marks.Live(user.Phone)).RunAsync(user.Phone, ct);
             return ExitCodes.Ok;
         });
         return command;
     }
 
     /// <summary>One chat session: typed lines out, the peer's messages and the receipts in.</summary>
-    private sealed class Conversation(AkkaChatClient client, ChatAddress peer, IChatView view)
+    private sealed class Conversation(ChatSession client, ChatAddress peer, IChatView view, int maxBytes, Func<(int Pid, string Command)?> replacedBy)
     {
         private readonly Dictionary<string, SentLine> _sent = new();
         private readonly List<Task> _sending = new();
         private AkkaChatException? _ended;
 
-        public async Task RunAsync(string me, ServerAddress server, CancellationToken ct)
+        public async Task RunAsync(string me, CancellationToken ct)
         {
-            view.Notice($"chatting with {peer} as {me} on {server.ToString().EscapeMarkup()}: type and press Enter; /quit or Ctrl+D to leave");
+            view.Notice($"chatting with {peer} as {me} on {client.Server.ToString().EscapeMarkup()}: type and press Enter; /quit or Ctrl+D to leave");
             view.Notice("… sending  ✓ sent  ✓✓ delivered  [blue]✓✓[/] read");
-            client.StateChanged += state =>
+            client.StateChanged += (state, server) =>
             {
                 if (state == ConnectionState.Reconnecting)
                 {
@@ -58,7 +67,7 @@ public static class ChatCommand
                 }
                 else if (state == ConnectionState.Ready)
                 {
-                    view.Notice("connected again");
+                    view.Notice($"connected again, to {client.Server.ToString().EscapeMarkup()}");
                 }
             };
 
@@ -73,10 +82,18 @@ public static class ChatCommand
                         break;
                     }
 
-                    if (text.Trim().Length > 0)
+                    if (string.IsNullOrWhiteSpace(text))
                     {
-                        Send(text);
+                        continue; // an empty or blank line is not a message
                     }
+
+                    if (MessageLimits.Bytes(text) is var bytes && bytes > maxBytes)
+                    {
+                        view.Notice($"[red]not sent: {MessageLimits.TooLarge(bytes, maxBytes).EscapeMarkup()}[/]");
+                        continue;
+                    }
+
+                    Send(text);
                 }
 
                 await Task.WhenAll(SendingSnapshot()).WaitAsync(LeaveGrace, ct);
@@ -97,6 +114,11 @@ public static class ChatCommand
 
             if (_ended is not null)
             {
+                if (_ended.Code == ErrorCode.Replaced && replacedBy() is { } by)
+                {
+                    throw new CliException($"logged in elsewhere: '{by.Command}' (pid {by.Pid}) on this machine logged in as the same user and ended this chat (one session per user)");
+                }
+
                 throw _ended;
             }
         }
@@ -122,11 +144,15 @@ public static class ChatCommand
         {
             try
             {
-                await client.SendTextAsync(peer.Value, line.Text, line.ClientMsgId);
+                await client.SendTextAsync(peer.Value, line.Text, line.ClientMsgId, CancellationToken.None);
                 if (!line.Advance(LineState.Sent))
                 {
                     return; // a receipt got here first
                 }
+            }
+            catch (AkkaChatException e) when (e.Code == ErrorCode.TooLarge)
+            {
+                line.Fail($"too large: the message is {MessageLimits.Format(MessageLimits.Bytes(line.Text))} bytes, and the node refused it: {e.Message}");
             }
             catch (AkkaChatException e)
             {

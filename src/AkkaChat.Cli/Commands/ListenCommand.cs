@@ -36,21 +36,29 @@ public static class ListenCommand
 
             var duration = parse.GetValue(timeout);
             var asJson = parse.GetValue(json);
-            var user = CredentialStore.FromEnvironment().Load(parse.GetValue(CommonOptions.As));
-            var (client, login) = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), ct);
-            await using var _ = client;
-            client.StateChanged += state =>
+            var store = CredentialStore.FromEnvironment();
+            var user = store.Load(parse.GetValue(CommonOptions.As));
+            var marks = new SessionMarks(store.Home);
+            if (marks.Live(user.Phone) is { } live)
+            {
+                Output.Notice($"warning: {user.Phone} is logged in by '{live.Command.EscapeMarkup()}' (pid {live.Pid}); this listen ends that session (one session per user)");
+            }
+
+            using var mark = marks.Claim(user.Phone, "akkachat listen");
+            var session = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), ct);
+            await using var _ = session;
+            session.StateChanged += (state, server) =>
             {
                 if (state == ConnectionState.Reconnecting)
                 {
-                    Output.Notice($"connection to {invocation.Server} lost; reconnecting…");
+                    Output.Notice($"connection to {server.ToString().EscapeMarkup()} lost; reconnecting…");
                 }
                 else if (state == ConnectionState.Ready)
                 {
-                    Output.Notice("connected again");
+                    Output.Notice($"connected again, to {session.Server.ToString().EscapeMarkup()}");
                 }
             };
-            Output.Notice($"listening as {user.Phone} on {invocation.Server?.ToString().EscapeMarkup()}, {login.Pending} waiting; Ctrl+C to stop");
+            Output.Notice($"listening as {user.Phone} on {session.Server.ToString().EscapeMarkup()}, {session.Login.Pending} waiting; Ctrl+C to stop");
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             if (duration is { } d)
@@ -61,7 +69,7 @@ public static class ListenCommand
             var seen = 0;
             try
             {
-                await foreach (var e in client.ReadEventsAsync(deadline.Token))
+                await foreach (var e in session.ReadEventsAsync(deadline.Token))
                 {
                     if (Print(e, asJson))
                     {
@@ -121,7 +129,8 @@ public static class ListenCommand
                 else
                 {
                     var mark = r.Status == ReceiptStatus.Read ? "[blue]✓✓[/] read by" : "✓✓ delivered to";
-                    Output.Line($"[grey]{Output.Time(r.At)}[/] {mark} {r.By} [grey]({r.ClientMsgId.EscapeMarkup()})[/]");
+                    // The id send printed for this message (server_msg_id), so a receipt can be matched to its send.
+                    Output.Line($"[grey]{Output.Time(r.At)}[/] {mark} {r.By} [grey](id {r.ServerMsgId.EscapeMarkup()})[/]");
                 }
 
                 return true;

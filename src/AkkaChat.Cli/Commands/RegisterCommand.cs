@@ -23,21 +23,44 @@ public static class RegisterCommand
         command.SetFailSafeAction(async (parse, invocation, ct) =>
         {
             var number = Phones.Require(parse.GetRequiredValue(phone));
-            var server = invocation.Server = Servers.Resolve(parse.GetValue(CommonOptions.Server));
+            var servers = Servers.Resolve(parse.GetValue(CommonOptions.Server));
             var deviceName = parse.GetValue(device) ?? $"{Environment.MachineName} (akkachat)";
-            await using var client = new AkkaChatClient(Invocation.ClientOptionsFor(server));
-
-            var sent = await client.RequestCodeAsync(number, ct);
+            var (client, sent) = await RequestCodeAsync(servers, number, invocation, ct);
+            await using var _ = client;
+            var server = invocation.Server!;
             var theCode = parse.GetValue(code) ?? (parse.GetValue(dev) ? RevealedCode(sent.DevCode) : await AskForCodeAsync(number, sent.ExpiresInS, ct));
             var credentials = await client.VerifyAsync(number, theCode.Trim(), deviceName, ct);
 
             var file = CredentialStore.FromEnvironment().Save(
-                new StoredUser(credentials.Phone, credentials.Token, server.ToString(), deviceName, DateTimeOffset.UtcNow));
+                new StoredUser(credentials.Phone, credentials.Token, servers.ToString(), deviceName, DateTimeOffset.UtcNow));
             Output.Line($"[green]✓[/] registered {number} on {server.ToString().EscapeMarkup()}");
             Output.Notice($"credentials stored in {file.EscapeMarkup()}; {number} is now the default user");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Asks the first node of the list that answers for a code; the connection stays open for the verification.</summary>
+    private static async Task<(AkkaChatClient Client, AkkaChat.Protocol.Messages.AuthCodeSent Sent)> RequestCodeAsync(ServerList servers, string number, Invocation invocation, CancellationToken ct)
+    {
+        for (var i = 0; ; i++)
+        {
+            invocation.Server = servers[i];
+            var client = new AkkaChatClient(Invocation.ClientOptionsFor(servers[i]));
+            try
+            {
+                return (client, await client.RequestCodeAsync(number, ct));
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or TimeoutException && i + 1 < servers.Count)
+            {
+                await client.DisposeAsync();
+            }
+            catch
+            {
+                await client.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     private static string RevealedCode(string devCode) =>

@@ -4,7 +4,12 @@ using Spectre.Console;
 
 namespace AkkaChat.Cli.Commands;
 
-/// <summary><c>akkachat send TO TEXT [--as PHONE] [--timeout 30s]</c>: sends one text message and waits for its SEND_ACK.</summary>
+/// <summary>
+/// <c>akkachat send TO TEXT [--as PHONE] [--timeout 30s]</c>: sends one text message and waits for
+/// its SEND_ACK. Empty or blank text is refused, and so is text larger than one message holds, with
+/// its size and the limit. Prints the message's id (server_msg_id), the id <c>listen</c> shows on its
+/// receipts. Warns when it ends a chat or listen of the same user on this machine (one session per user).
+/// </summary>
 public static class SendCommand
 {
     public static Command Create()
@@ -21,17 +26,45 @@ public static class SendCommand
                 throw new CliException($"'{recipient}' is neither a phone number in E.164 form (+ then 8 to 15 digits) nor a group (g:id)", ExitCodes.Usage);
             }
 
-            var user = CredentialStore.FromEnvironment().Load(parse.GetValue(CommonOptions.As));
+            var body = parse.GetRequiredValue(text);
+            if (string.IsNullOrWhiteSpace(body))
+            {
+                throw new CliException("the message is empty: give the text to send", ExitCodes.Usage);
+            }
+
+            var bytes = MessageLimits.Bytes(body);
+            var limit = MessageLimits.MaxTextBytes(recipient);
+            if (bytes > limit)
+            {
+                throw new CliException(MessageLimits.TooLarge(bytes, limit), ExitCodes.Usage);
+            }
+
+            var store = CredentialStore.FromEnvironment();
+            var user = store.Load(parse.GetValue(CommonOptions.As));
+            var marks = new SessionMarks(store.Home);
+            if (marks.Live(user.Phone) is { } live)
+            {
+                Output.Notice($"warning: {user.Phone} is logged in by '{live.Command.EscapeMarkup()}' (pid {live.Pid}); this send logs in as {user.Phone} and ends that session (one session per user)");
+            }
+
+            using var mark = marks.Claim(user.Phone, "akkachat send");
             var wait = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(30);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(wait);
             try
             {
-                var (client, _) = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), deadline.Token);
-                await using (client)
+                var session = await invocation.LoginAsync(user, parse.GetValue(CommonOptions.Server), deadline.Token);
+                await using (session)
                 {
-                    var ack = await client.SendTextAsync(recipient, parse.GetRequiredValue(text), ct: deadline.Token);
-                    Output.Line($"[green]✓[/] sent to {recipient} [grey]({ack.ServerMsgId})[/]");
+                    try
+                    {
+                        var ack = await session.SendTextAsync(recipient, body, Guid.CreateVersion7().ToString("N"), deadline.Token);
+                        Output.Line($"[green]✓[/] sent to {recipient} [grey](id {ack.ServerMsgId})[/]");
+                    }
+                    catch (AkkaChat.Client.AkkaChatException e) when (e.Code == ErrorCode.TooLarge)
+                    {
+                        throw new CliException($"too large: the message is {MessageLimits.Format(bytes)} bytes, and the node refused it: {e.Message}");
+                    }
                 }
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)

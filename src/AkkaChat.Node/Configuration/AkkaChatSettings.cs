@@ -32,7 +32,7 @@ public sealed record AkkaChatSettings
     /// <summary>The connection actor's own settings (akkachat.connection).</summary>
     public required ConnectionSettings Connection { get; init; }
 
-    public required int SendBufferFrames { get; init; }
+    public required AkkaChat.Node.Transport.TransportSettings Transport { get; init; }
     public required int ReceiveWindowFrames { get; init; }
 
     public required int MaxBodyBytes { get; init; }
@@ -88,7 +88,7 @@ public sealed record AkkaChatSettings
             CodeMaxTries = Positive(c, "auth.code-max-tries"),
             MaxDeviceTokens = Positive(c, "auth.max-device-tokens"),
             Connection = new ConnectionSettings(PositiveTime(c, "connection.auth-timeout"), PositiveTime(c, "connection.close-timeout")),
-            SendBufferFrames = Positive(c, "connection.send-buffer-frames"),
+            Transport = AkkaChat.Node.Transport.TransportSettings.Create(c),
             ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
             MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
             MaxClientMsgIdLength = Positive(c, "limits.max-client-msg-id-length"),

@@ -179,6 +179,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 WriteError(error);
                 break;
             case IMessage reply when FrameCodec.IsServerToClient(reply):
+                Management.MessageTrace.Get(Context.System).RecordWritten(reply, Self);
                 Write(reply); // whatever a module actor answers: SEND_ACK, DELIVER, RECEIPT, ...
                 break;
             case SessionReplaced:

@@ -43,7 +43,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
         _users = users;
         _materializer = Context.Materializer();
 
-        Receive<Tcp.IncomingConnection>(Accept);
+        Receive<IncomingConnection>(Accept);
         Receive<Terminated>(_ =>
         {
             _open--;
@@ -74,7 +74,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(Decider.From(_ => Directive.Stop));
 
-    private void Accept(Tcp.IncomingConnection incoming)
+    private void Accept(IncomingConnection incoming)
     {
         if (_closeAllRequester is not null)
         {
@@ -99,7 +99,7 @@ public sealed class ConnectionsSupervisor : ReceiveActor
         _open++;
         NodeMetrics.ConnectionsAccepted.Add(1);
         incoming.HandleWith(
-            Flow.FromGraph(new ConnectionStage(connection, _settings.ReceiveWindowFrames, _settings.SendBufferFrames)),
+            Flow.FromGraph(new ConnectionStage(connection, _settings.ReceiveWindowFrames, _settings.Transport.SendBufferBytes, _settings.Transport.SlowReaderTimeout)),
             _materializer);
     }
 

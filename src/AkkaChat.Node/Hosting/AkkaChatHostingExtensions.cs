@@ -35,6 +35,7 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(new RuntimeSettingsSource(settings.Runtime));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
+        services.AddSingleton<ListenerWatch>();
         services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox()
             .AddContacts(config).AddPresence(config).AddStatus(config);
 
@@ -43,6 +44,7 @@ public static class AkkaChatHostingExtensions
             akka.AddHocon(config.WithFallback(NodeConfig.AkkaConfig(settings)), HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {
+                loggers.LogLevel = Akka.Event.Logging.LogLevelFor(config.GetString("akka.loglevel", "INFO")); // see NodeLogging
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
@@ -53,6 +55,7 @@ public static class AkkaChatHostingExtensions
 
             akka.WithActors((system, registry) =>
             {
+                provider.GetRequiredService<ListenerWatch>().Watch(system); // before the listener exists
                 JoinCluster(system);
                 var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<TimeProvider>());
                 registry.Register<UserShard>(users);

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Management;
 using AkkaChat.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,8 @@ public static class ChatNodeHost
     public static (IHost Host, AkkaChatSettings Settings) Build(NodeOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
         var config = NodeConfig.Load(options.ConfigFile, options.Overrides);
+        var logging = NodeLogging.From(config);
+        config = logging.AkkaConfig().WithFallback(config);
         var settings = AkkaChatSettings.Create(config);
         NodeConfig.ValidateCluster(config, settings);
         if (settings.Storage == StorageProvider.Sqlite)
@@ -30,11 +33,7 @@ public static class ChatNodeHost
         builder.Logging.ClearProviders();
         if (configureLogging is null)
         {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
+            logging.Configure(builder.Logging);
         }
         else
         {
@@ -45,11 +44,13 @@ public static class ChatNodeHost
             config,
             settings,
             options.ConfigFile is null ? null : new ConfigFile(Path.GetFullPath(options.ConfigFile), options.Overrides));
+        builder.AddManagement(config, settings, options);
         return (builder.Build(), settings);
     }
 
-    /// <summary>The one line a node prints when it starts.</summary>
+    /// <summary>The line a node prints once its port is bound, and a second one in dev mode.</summary>
     public static string Banner(AkkaChatSettings settings) =>
-        $"AkkaChat node {settings.NodeName}: protocol v{FrameLayout.Version} on {settings.ListenHost}:{settings.ListenPort}, " +
-        $"data in {(settings.Storage == StorageProvider.Sqlite ? NodeConfig.SqliteFile(settings) : "PostgreSQL")}";
+        $"AkkaChat node {settings.NodeName}: protocol v{FrameLayout.Version}, listening on {settings.ListenHost}:{settings.ListenPort}, " +
+        $"data in {(settings.Storage == StorageProvider.Sqlite ? NodeConfig.SqliteFile(settings) : "PostgreSQL")}" +
+        (settings.RevealCodes ? "\ndev mode: registration codes are revealed to clients (akkachat.auth.reveal-codes = on); never in production" : string.Empty);
 }

@@ -28,7 +28,7 @@ public static class NodeConfig
         {
             if (!File.Exists(configFile))
             {
-                throw new ConfigurationException($"config file '{configFile}' does not exist");
+                throw new ConfigurationException($"config file '{Path.GetFullPath(configFile)}' does not exist");
             }
 
             config = ConfigurationFactory.ParseString(File.ReadAllText(configFile)).WithFallback(config);

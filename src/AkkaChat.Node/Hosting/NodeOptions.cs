@@ -8,7 +8,9 @@ namespace AkkaChat.Node.Hosting;
 /// </code>
 /// Everything but --config and --version is a shorthand for a HOCON line layered over the config
 /// file, in order (the last one for a key wins). --seed may be repeated; all seeds go into
-/// akka.cluster.seed-nodes.
+/// akka.cluster.seed-nodes. Relative --config and --data-dir paths are made absolute against the
+/// directory the node was started from (with <c>dotnet run</c> that is the caller's directory:
+/// the project sets RunWorkingDirectory to it), so errors and the banner name the full path.
 /// </summary>
 public sealed record NodeOptions(string? ConfigFile, IReadOnlyList<string> Overrides, bool ShowVersion)
 {
@@ -27,13 +29,13 @@ public sealed record NodeOptions(string? ConfigFile, IReadOnlyList<string> Overr
             switch (args[i])
             {
                 case "--config":
-                    configFile = Value();
+                    configFile = Path.GetFullPath(Value());
                     break;
                 case "--port":
                     overrides.Add($"akkachat.listen.port = {int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture)}");
                     break;
                 case "--data-dir":
-                    overrides.Add($"akkachat.storage.data-dir = \"{Value().Replace("\\", "\\\\").Replace("\"", "\\\"")}\"");
+                    overrides.Add($"akkachat.storage.data-dir = \"{Path.GetFullPath(Value()).Replace("\\", "\\\\").Replace("\"", "\\\"")}\"");
                     break;
                 case "--remote-port":
                     overrides.Add($"akka.remote.dot-netty.tcp.port = {int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture)}");

@@ -8,26 +8,32 @@ using AkkaChat.Protocol;
 namespace AkkaChat.Node.Transport;
 
 /// <summary>
-/// The whole per-connection stream graph besides the TCP stage: one stage that cuts the incoming
+/// The whole per-connection stream graph besides the <see cref="SocketStage"/>: one stage that cuts the incoming
 /// bytes into frames with <see cref="FrameReader"/> and hands them to the connection's actor, and
 /// writes the frames the actor sends back. One stage instead of a framer, a decoder, a sink and a
 /// source keeps an idle connection small, and no receive buffer is held while nothing is partial.
 /// <para>Backpressure: at most <c>receiveWindow</c> frames are with the actor at a time (it confirms
 /// each with <see cref="ConnectionStage.FrameHandled"/>); past that the socket is not read.
-/// Outgoing frames queue up to <c>sendBuffer</c>; beyond that the peer is a slow reader and the
-/// stage fails, closing the socket.</para>
+/// Outgoing frames queue for the socket, counted in bytes. Past <c>sendBufferBytes</c> the stage
+/// stops pulling the socket (no new requests are read, so the peer's own writes back up in TCP)
+/// until the queue drains below it; the connection stays open. Only a peer whose queue stays past
+/// the bound with nothing drained for <c>slowReaderTimeout</c> is a slow reader: the stage fails and
+/// the socket closes. The check is scheduled only while the queue is past the bound.</para>
+/// <para>Frames queued at once go to the socket as one write of up to <see cref="WriteBatchBytes"/>.</para>
 /// </summary>
 public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteString>>
 {
     private readonly IActorRef _connection;
     private readonly int _receiveWindow;
-    private readonly int _sendBuffer;
+    private readonly int _sendBufferBytes;
+    private readonly TimeSpan _slowReaderTimeout;
 
-    public ConnectionStage(IActorRef connection, int receiveWindow, int sendBuffer)
+    public ConnectionStage(IActorRef connection, int receiveWindow, int sendBufferBytes, TimeSpan slowReaderTimeout)
     {
         _connection = connection;
         _receiveWindow = receiveWindow;
-        _sendBuffer = sendBuffer;
+        _sendBufferBytes = sendBufferBytes;
+        _slowReaderTimeout = slowReaderTimeout;
         Shape = new FlowShape<ByteString, ByteString>(In, Out);
     }
 
@@ -36,6 +42,9 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
     public Outlet<ByteString> Out { get; } = new("connection.out");
 
     public override FlowShape<ByteString, ByteString> Shape { get; }
+
+    /// <summary>Most bytes of queued frames joined into one element (one socket write).</summary>
+    public const int WriteBatchBytes = 64 * 1024;
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
@@ -77,6 +86,9 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
         private bool _stopReading;
         private bool _closing;
         private Queue<ByteString>? _outgoing;
+        private long _queuedBytes;
+        private long _lastDrainMs; // when the socket last took bytes while the queue was past the bound
+        private bool _slowReaderCheckScheduled;
         private StageActor? _self;
         private string _closeReason = "closed by peer";
 
@@ -136,7 +148,7 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
             _pendingLength = needed;
         }
 
-        /// <summary>Hands complete frames to the actor while the receive window allows.</summary>
+        /// <summary>Hands complete frames to the actor while the receive window and the send queue allow.</summary>
         private void Deliver()
         {
             if (_pending is null)
@@ -145,7 +157,7 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
             }
 
             var consumed = 0;
-            while (!_stopReading && _inFlight < _stage._receiveWindow)
+            while (!_stopReading && _inFlight < _stage._receiveWindow && !QueueFull)
             {
                 var sequence = new ReadOnlySequence<byte>(_pending, consumed, _pendingLength - consumed);
                 Frame frame;
@@ -191,18 +203,33 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
 
         private void PullIfReady()
         {
-            // Read more only when the actor has room and no complete frame is waiting.
-            if (!_stopReading && _inFlight < _stage._receiveWindow && !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
+            // Read more only when the actor has room, no complete frame is waiting, and the replies
+            // already queued for the socket are within the bound.
+            if (!_stopReading && _inFlight < _stage._receiveWindow && !QueueFull && !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
             {
                 Pull(_stage.In);
             }
         }
 
+        private bool QueueFull => _queuedBytes >= _stage._sendBufferBytes;
+
         private void OnPull()
         {
             if (_outgoing is { Count: > 0 })
             {
-                Push(_stage.Out, _outgoing.Dequeue());
+                var wasFull = QueueFull;
+                Push(_stage.Out, DequeueBatch());
+                _lastDrainMs = Environment.TickCount64;
+                if (_outgoing.Count == 0)
+                {
+                    _outgoing = null; // an idle connection holds no queue
+                }
+
+                if (wasFull && !QueueFull)
+                {
+                    Deliver();
+                    PullIfReady(); // drained below the bound: read the client again
+                }
             }
 
             if (_closing && _outgoing is not { Count: > 0 })
@@ -252,6 +279,10 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
                     }
 
                     break;
+                case SlowReaderCheck:
+                    _slowReaderCheckScheduled = false;
+                    CheckSlowReader();
+                    break;
                 case Terminated:
                     CompleteStage(); // the actor is gone: nobody handles this socket any more
                     break;
@@ -272,18 +303,97 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
             }
 
             _outgoing ??= new Queue<ByteString>();
-            if (_outgoing.Count >= _stage._sendBuffer)
+            var wasFull = QueueFull;
+            _outgoing.Enqueue(bytes);
+            _queuedBytes += bytes.Count;
+            if (!wasFull && QueueFull)
             {
-                _closeReason = "slow reader";
-                FailStage(new SlowReaderException(_stage._sendBuffer));
+                _lastDrainMs = Environment.TickCount64;
+                ScheduleSlowReaderCheck(_stage._slowReaderTimeout);
+            }
+        }
+
+        /// <summary>Joins queued frames, oldest first, into one element of at most WriteBatchBytes.</summary>
+        private ByteString DequeueBatch()
+        {
+            var first = _outgoing!.Dequeue();
+            var total = first.Count;
+            var count = 1;
+            foreach (var next in _outgoing)
+            {
+                if (total + next.Count > WriteBatchBytes)
+                {
+                    break;
+                }
+
+                total += next.Count;
+                count++;
+            }
+
+            ByteString batch;
+            if (count == 1)
+            {
+                batch = first;
+            }
+            else
+            {
+                var joined = new byte[total];
+                var target = joined.AsSpan();
+                first.ToReadOnlySpan().CopyTo(target);
+                var at = first.Count;
+                for (var i = 1; i < count; i++)
+                {
+                    var next = _outgoing.Dequeue();
+                    next.ToReadOnlySpan().CopyTo(target[at..]);
+                    at += next.Count;
+                }
+
+                batch = ByteString.FromBytes(joined);
+            }
+
+            _queuedBytes -= batch.Count;
+            return batch;
+        }
+
+        private void ScheduleSlowReaderCheck(TimeSpan after)
+        {
+            if (_slowReaderCheckScheduled)
+            {
                 return;
             }
 
-            _outgoing.Enqueue(bytes);
+            _slowReaderCheckScheduled = true;
+            var self = _self!.Ref;
+            Materializer.ScheduleOnce(after, () => self.Tell(SlowReaderCheck.Instance));
+        }
+
+        /// <summary>Closes a peer that has drained nothing for the timeout while its queue was full.</summary>
+        private void CheckSlowReader()
+        {
+            if (!QueueFull)
+            {
+                return;
+            }
+
+            var stalled = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastDrainMs);
+            if (stalled < _stage._slowReaderTimeout)
+            {
+                ScheduleSlowReaderCheck(_stage._slowReaderTimeout - stalled);
+                return;
+            }
+
+            _closeReason = "slow reader";
+            FailStage(new SlowReaderException(_queuedBytes, _stage._slowReaderTimeout));
         }
     }
 }
 
-/// <summary>The peer did not read its frames fast enough; its connection is closed.</summary>
-public sealed class SlowReaderException(int bufferedFrames)
-    : Exception($"peer is not reading: {bufferedFrames} frames queued for its socket");
+/// <summary>The peer did not read its frames for the slow-reader timeout; its connection is closed.</summary>
+public sealed class SlowReaderException(long queuedBytes, TimeSpan timeout)
+    : Exception($"peer is not reading: {queuedBytes} bytes queued for its socket and none drained for {timeout.TotalSeconds:0.#} s");
+
+/// <summary>The stage's own reminder to check whether a full send queue has drained.</summary>
+internal sealed class SlowReaderCheck
+{
+    public static readonly SlowReaderCheck Instance = new();
+}

@@ -380,6 +380,7 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
             var deliver = e.Item.Deliver;
             _durableUpTo = Math.Max(_durableUpTo, deliver.Seq);
             NodeMetrics.MessagesQueued.Add(1);
+            Management.MessageTrace.Get(Context.System).Record(deliver.ServerMsgId, $"journaled at seq {deliver.Seq} for {_phone} (from {deliver.From})", Self);
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
             Log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
             Push();
@@ -410,34 +411,36 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         // that is no longer the session: its connection may have closed right after the ACK, and
         // the Terminated of a closed connection overtakes its last messages. Never beyond what
         // this incarnation has pushed to some session of the user.
-        if (_state.DecideAcknowledge(ack.UpToSeq, _pushedUpTo, NowMs) is not { } acked)
+        if (_state.DecideAcknowledge(ack.UpToSeq, _pushedUpTo, NowMs, out var owed) is not { } acked)
         {
             return;
         }
 
-        var firstNewOutboxId = _state.NextOutboxId;
-        var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
         var removed = (long)(acked.UpToSeq - _state.RemovedUpTo);
         PersistEvent(acked, _ =>
         {
             NodeMetrics.ItemsAcknowledged.Add(removed);
-            SendOutbox(firstNewOutboxId, lastNewOutboxId);
+            SendReceiptsOwed(owed);
             Push();
         });
-        lastNewOutboxId = _state.NextOutboxId - 1;
     }
 
     private void HandleRead(MarkRead read)
     {
-        if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs) is not { } marked)
+        if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs, out var owed) is not { } marked)
         {
             return;
         }
 
-        var firstNewOutboxId = _state.NextOutboxId;
-        var lastNewOutboxId = 0UL; // known once the event is applied, before its callback runs
-        PersistEvent(marked, _ => SendOutbox(firstNewOutboxId, lastNewOutboxId));
-        lastNewOutboxId = _state.NextOutboxId - 1;
+        PersistEvent(marked, _ => SendReceiptsOwed(owed));
+    }
+
+    private void SendReceiptsOwed(OutboxRange owed)
+    {
+        if (!owed.IsEmpty)
+        {
+            SendOutbox(owed.First, owed.Last);
+        }
     }
 
     /// <summary>

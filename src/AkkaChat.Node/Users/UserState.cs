@@ -136,14 +136,37 @@ public sealed class UserState
     /// ACK{up_to_seq} when items up to <paramref name="deliveredUpTo"/> have been pushed to the user.
     /// Only items actually sent can be acknowledged; an ACK of nothing new yields no event.
     /// </summary>
-    public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs)
+    public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs) =>
+        DecideAcknowledge(upToSeq, deliveredUpTo, nowMs, out _);
+
+    /// <summary>
+    /// As <see cref="DecideAcknowledge(ulong, ulong, long)"/>, with its effect: <paramref name="owed"/>,
+    /// the outbox entries (DELIVERED receipts for the senders) that applying the event adds.
+    /// </summary>
+    public ItemsAcknowledged? DecideAcknowledge(ulong upToSeq, ulong deliveredUpTo, long nowMs, out OutboxRange owed)
     {
+        owed = OutboxRange.Empty;
         var effective = Math.Min(upToSeq, deliveredUpTo);
         if (Inbox.Count == 0 || effective < Inbox.FirstSeq)
         {
             return null;
         }
 
+        ulong delivers = 0;
+        foreach (var item in Inbox.Items)
+        {
+            if (item.Seq > effective)
+            {
+                break;
+            }
+
+            if (item.ItemCase == QueuedItem.ItemOneofCase.Deliver)
+            {
+                delivers++;
+            }
+        }
+
+        owed = new OutboxRange(NextOutboxId, NextOutboxId + delivers - 1);
         return new ItemsAcknowledged { UpToSeq = effective, AtMs = nowMs };
     }
 
@@ -151,8 +174,13 @@ public sealed class UserState
     /// READ of messages from <paramref name="from"/>. Only ids this queue remembers delivering from
     /// that sender yield receipts, so a client cannot send READ receipts for messages it never got.
     /// </summary>
-    public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs)
+    public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs) =>
+        DecideRead(from, serverMsgIds, nowMs, out _);
+
+    /// <summary>As <see cref="DecideRead(string, IEnumerable{string}, long)"/>, with the outbox entries (READ receipts) applying it adds.</summary>
+    public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs, out OutboxRange owed)
     {
+        owed = OutboxRange.Empty;
         var read = new MessagesRead { From = from, AtMs = nowMs };
         foreach (var id in serverMsgIds)
         {
@@ -162,7 +190,13 @@ public sealed class UserState
             }
         }
 
-        return read.ServerMsgIds.Count == 0 ? null : read;
+        if (read.ServerMsgIds.Count == 0)
+        {
+            return null;
+        }
+
+        owed = new OutboxRange(NextOutboxId, NextOutboxId + (ulong)read.ServerMsgIds.Count - 1);
+        return read;
     }
 
     /// <summary>Items older than <paramref name="maxAgeMs"/>, dropped from the front of the queue.</summary>
@@ -326,4 +360,15 @@ public sealed class UserState
 
         return state;
     }
+}
+
+/// <summary>
+/// An effect of a decision: the outbox entries with ids <see cref="First"/> to <see cref="Last"/>
+/// (receipts owed to senders) that applying its event adds, to be sent once the event is durable.
+/// </summary>
+public readonly record struct OutboxRange(ulong First, ulong Last)
+{
+    public static readonly OutboxRange Empty = new(1, 0);
+
+    public bool IsEmpty => First > Last;
 }

@@ -73,7 +73,8 @@ public sealed class AkkaChatSettingsTests
     [Fact]
     public void Connections_default_to_a_five_minute_idle_timeout_and_at_most_15000_at_once()
     {
-        Assert.Equal(512, Defaults.SendBufferFrames);
+        Assert.Equal(256 * 1024, Defaults.Transport.SendBufferBytes);
+        Assert.Equal(TimeSpan.FromSeconds(30), Defaults.Transport.SlowReaderTimeout);
         Assert.Equal(16, Defaults.ReceiveWindowFrames);
         Assert.Equal(TimeSpan.FromMinutes(5), Defaults.Runtime.IdleTimeout);
         Assert.Equal(15_000, Defaults.Runtime.MaxConnections);

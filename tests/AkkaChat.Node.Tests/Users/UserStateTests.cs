@@ -106,6 +106,47 @@ public sealed class UserStateTests
     }
 
     [Fact]
+    public void The_receipts_an_acknowledgement_owes_are_exactly_the_outbox_entries_its_event_adds()
+    {
+        Register();
+        Submit(Alice, "a-1", "m", nowMs: 1);
+        StoreReceipt(by: Bob, serverMsgId: "earlier", ReceiptStatus.Read, nowMs: 2); // owes nothing
+        Submit(Bob, "b-7", "m", nowMs: 3);
+        Apply(_state.DecideAcknowledge(upToSeq: 1, deliveredUpTo: 1, nowMs: 4, out var first)!);
+
+        var acked = _state.DecideAcknowledge(upToSeq: 3, deliveredUpTo: 3, nowMs: 50, out var owed);
+        Apply(acked!);
+
+        Assert.Equal(new OutboxRange(1, 1), first);
+        Assert.Equal(new OutboxRange(2, 2), owed);
+        Assert.Equal([1UL, 2UL], _state.Outbox.Select(e => e.Id));
+    }
+
+    [Fact]
+    public void An_acknowledgement_of_receipts_only_owes_nothing()
+    {
+        Register();
+        StoreReceipt(by: Bob, serverMsgId: "earlier", ReceiptStatus.Read, nowMs: 2);
+
+        Assert.NotNull(_state.DecideAcknowledge(upToSeq: 1, deliveredUpTo: 1, nowMs: 4, out var owed));
+        Assert.True(owed.IsEmpty);
+    }
+
+    [Fact]
+    public void The_receipts_a_read_owes_are_exactly_the_outbox_entries_its_event_adds()
+    {
+        Register();
+        var one = Submit(Alice, "a-1", "m", nowMs: 1).Item.Deliver.ServerMsgId;
+        var two = Submit(Alice, "a-2", "m", nowMs: 2).Item.Deliver.ServerMsgId;
+
+        var read = _state.DecideRead(Alice, [one, two, "never-seen"], nowMs: 10, out var owed);
+        Apply(read!);
+
+        Assert.Equal(new OutboxRange(1, 2), owed);
+        Assert.Equal(_state.Outbox.Select(e => e.Id), [owed.First, owed.Last]);
+    }
+
+    [Fact]
     public void An_acknowledgement_of_nothing_new_yields_no_event()
     {
         Register();

@@ -167,7 +167,15 @@ internal sealed class SqlUserDirectory : IUserDirectory
                 "CREATE TABLE IF NOT EXISTS akkachat_user_directory (" +
                 "phone TEXT PRIMARY KEY, registered_at_ms BIGINT NOT NULL, " +
                 $"token_hashes {(_postgres ? "BYTEA" : "BLOB")} NOT NULL, confirmed SMALLINT NOT NULL)";
-            await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+            {
+                // Another node created the table at the same moment: PostgreSQL's IF NOT EXISTS does not cover that race.
+            }
+
             _tableReady = true;
         }
         finally

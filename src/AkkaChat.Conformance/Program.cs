@@ -1,0 +1,3 @@
+using AkkaChat.Conformance;
+
+return await ConformanceCli.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);

@@ -1,0 +1,247 @@
+using System.Diagnostics.Metrics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using AkkaChat.Node.Diagnostics;
+using AkkaChat.Node.Hosting;
+using AkkaChat.Node.Users;
+using AkkaChat.Protocol;
+using Microsoft.Extensions.Logging;
+using static AkkaChat.Node.Management.Specs;
+
+namespace AkkaChat.Node.Management;
+
+/// <summary>
+/// <c>akkachat</c>: the messaging node itself: figures, one user's placement, configuration and
+/// cluster-wide hot reload, failures per supervisor, and message traces gathered over the cluster.
+/// A figure the node cannot measure yet is printed as "not reported", never as a number.
+/// </summary>
+public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IPalette
+{
+    /// <summary>How long <c>config reload</c> waits for every member to report the new settings.</summary>
+    public static readonly TimeSpan ReloadDeadline = TimeSpan.FromSeconds(2);
+
+    public PaletteSpec Spec { get; } = new("akkachat", "the messaging node", [
+        Command("stats", "connections, user actors, message rates of this node"),
+        Command("user", "where a user lives and whether its actor runs", "PHONE"),
+        Command("kick", "close a user's connection", "PHONE"),
+        Command("config show", "the hot settings in force and where they come from"),
+        Command("config reload", "re-read this node's --config file and apply its hot keys on every member"),
+        Command("supervision", "failures handled by each supervisor since the node started"),
+        Command("msg trace", "every hop of one message across the cluster", "SERVER_MSG_ID"),
+    ]);
+
+    private Cluster Cluster => Cluster.Get(context.System);
+
+    public Task RunAsync(ParsedCommand command, Func<string, Task> writeLine, CancellationToken cancel) => command.Spec.Name switch
+    {
+        "stats" => StatsAsync(writeLine, cancel),
+        "user" => UserAsync(Phone(command.Arguments[0]), writeLine, cancel),
+        "kick" => throw new CommandException(
+            "kick is not available yet: connections do not answer a close-by-phone command; the user's connection stays open"),
+        "config show" => ConfigShowAsync(writeLine),
+        "config reload" => ConfigReloadAsync(writeLine, cancel),
+        "supervision" => SupervisionAsync(writeLine, cancel),
+        "msg trace" => TraceAsync(command.Arguments[0], writeLine, cancel),
+        _ => throw new CommandException($"unknown command {command.Spec.Name}"),
+    };
+
+    private static string Phone(string text) =>
+        PhoneNumber.IsValid(text) ? text : throw new CommandException($"'{text}' is not an E.164 phone number (+15550001)");
+
+    private async Task StatsAsync(Func<string, Task> writeLine, CancellationToken cancel)
+    {
+        var (queued, acknowledged) = await RatesAsync(TimeSpan.FromSeconds(1), cancel);
+        var connections = context.System.ActorSelection("/user/node/connections");
+        var connectionCount = await CountChildrenAsync(connections);
+        var region = ClusterSharding.Get(context.System).ShardRegion(UserShard.TypeName);
+        var stats = await region.Ask<ShardRegionStats>(GetShardRegionStats.Instance, ManagementContext.AskTimeout, cancel);
+        await writeLine($"Node {context.Settings.NodeName} ({Cluster.SelfAddress})");
+        await writeLine($"connections: {connectionCount}");
+        await writeLine($"user actors on this node: {stats.Stats.Values.Sum()} in {stats.Stats.Count} shards");
+        await writeLine($"messages in (SEND_ACKed): {queued:0.#}/s over the last 1 s");
+        await writeLine($"items acknowledged by recipients: {acknowledged:0.#}/s over the last 1 s");
+        await writeLine("users online: not reported (user actors do not answer a session query yet)");
+        await writeLine("journal write p99: not reported (the journal has no latency instrument yet)");
+        await writeLine("inbox items: not reported (user actors do not answer a queue-length query yet)");
+    }
+
+    /// <summary>Counts what the node's counters add over <paramref name="window"/> (process-wide, as the meter is).</summary>
+    private static async Task<(double Queued, double Acknowledged)> RatesAsync(TimeSpan window, CancellationToken cancel)
+    {
+        long queued = 0, acknowledged = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == NodeMetrics.MeterName && instrument.Name is "akkachat.messages.queued" or "akkachat.items.acknowledged")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "akkachat.messages.queued")
+            {
+                Interlocked.Add(ref queued, value);
+            }
+            else
+            {
+                Interlocked.Add(ref acknowledged, value);
+            }
+        });
+        listener.Start();
+        await Task.Delay(window, cancel); // the measuring window itself, not a wait for a condition
+        return (Interlocked.Read(ref queued) / window.TotalSeconds, Interlocked.Read(ref acknowledged) / window.TotalSeconds);
+    }
+
+    private static async Task<int> CountChildrenAsync(ActorSelection selection)
+    {
+        try
+        {
+            var actor = await selection.ResolveOne(ManagementContext.AskTimeout);
+            // Connection actors are named c-1, c-2, ...; the stream supervisor beside them is not a connection.
+            return actor is ActorRefWithCell cell ? cell.Children.Count(c => c.Path.Name.StartsWith("c-", StringComparison.Ordinal)) : 0;
+        }
+        catch (ActorNotFoundException)
+        {
+            return 0;
+        }
+    }
+
+    private async Task UserAsync(string phone, Func<string, Task> writeLine, CancellationToken cancel)
+    {
+        var shard = UserShard.ShardIdOf(phone);
+        var region = ClusterSharding.Get(context.System).ShardRegion(UserShard.TypeName);
+        var cluster = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), ManagementContext.AskTimeout, cancel);
+        var host = cluster.Regions.FirstOrDefault(r => r.Value.Stats.ContainsKey(shard)).Key;
+        await writeLine($"{phone}: shard {shard}");
+        if (host is null)
+        {
+            await writeLine("shard not allocated: no user actor runs (it starts at the next login or message)");
+        }
+        else
+        {
+            var state = await context.System.ActorSelection(new RootActorPath(host) / "system" / "sharding" / UserShard.TypeName)
+                .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, ManagementContext.AskTimeout, cancel);
+            var running = state.Shards.Any(s => s.ShardId == shard && s.EntityIds.Contains(phone));
+            await writeLine($"node: {host}");
+            await writeLine($"user actor: {(running ? "running" : "not running (passivated, or not started since the node began)")}");
+        }
+
+        await writeLine("online, connection, queued items, last seen: not reported (the user actor does not answer a status query yet)");
+    }
+
+    private async Task ConfigShowAsync(Func<string, Task> writeLine)
+    {
+        foreach (var line in RuntimeSettingsHocon.Render(context.Runtime.Current).Split('\n'))
+        {
+            await writeLine($"{line}   (hot)");
+        }
+
+        await writeLine(context.ConfigFile is null
+            ? "config file: none (the node runs on its defaults and --set; 'config reload' has nothing to read)"
+            : $"config file: {context.ConfigFile.Path} (checked every {context.Settings.ConfigReloadInterval.TotalSeconds:0.#} s)");
+    }
+
+    private async Task ConfigReloadAsync(Func<string, Task> writeLine, CancellationToken cancel)
+    {
+        var file = context.ConfigFile ?? throw new CommandException("this node runs without --config: there is no file to reload");
+        Configuration.RuntimeSettings next;
+        try
+        {
+            next = Configuration.RuntimeSettings.Create(NodeConfig.Load(file.Path, file.Overrides));
+        }
+        catch (Exception e) when (e is ConfigurationException or FormatException or IOException)
+        {
+            log.LogWarning("Management: config reload of {File} refused, keeping the running settings on every node: {Reason}", file.Path, e.Message);
+            throw new CommandException($"refused: {e.Message}; the running settings are kept on every node");
+        }
+
+        var previous = context.Runtime.Current;
+        if (next == previous)
+        {
+            await writeLine($"Reloaded {file.Path}: no hot setting changed");
+            return;
+        }
+
+        context.Runtime.Update(next); // the management peer sends it to every other member
+        log.LogInformation("Management: config reload of {File}: {Previous} -> {Next}", file.Path, previous, next);
+        await writeLine($"Reloaded {file.Path}: {previous} -> {next}");
+        var expected = RuntimeSettingsHocon.Render(next);
+        var until = DateTime.UtcNow + ReloadDeadline;
+        IReadOnlyList<(Member Member, string? Hocon)> reports;
+        do
+        {
+            reports = await QueryMembersAsync(cancel);
+        }
+        while (reports.Any(r => r.Hocon != expected) && DateTime.UtcNow < until);
+
+        foreach (var (member, hocon) in reports)
+        {
+            await writeLine($"{member.Address} | {(hocon == expected ? "applied" : hocon is null ? "no answer" : "not applied")} |");
+        }
+    }
+
+    private async Task<IReadOnlyList<(Member Member, string? Hocon)>> QueryMembersAsync(CancellationToken cancel)
+    {
+        var members = Cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp).OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).ToList();
+        var answers = members.Select(async m =>
+        {
+            try
+            {
+                var report = await ManagementPeer.At(context.System, m.Address).Ask<RuntimeSettingsReport>(RuntimeSettingsQuery.Instance, TimeSpan.FromSeconds(1), cancel);
+                return (m, (string?)report.Hocon);
+            }
+            catch (AskTimeoutException)
+            {
+                return (m, null);
+            }
+        });
+        return await Task.WhenAll(answers);
+    }
+
+    private async Task SupervisionAsync(Func<string, Task> writeLine, CancellationToken cancel)
+    {
+        var report = await context.Peer.Ask<ManagementPeer.SupervisionReport>(ManagementPeer.SupervisionQuery.Instance, ManagementContext.AskTimeout, cancel);
+        int Failures(Func<string, bool> match) => report.FailuresBySupervisor.Where(kv => match(kv.Key)).Sum(kv => kv.Value);
+        var userShards = $"/system/sharding/{UserShard.TypeName}";
+        await writeLine($"/user/node | failures: {Failures(s => s == "/user/node")} | one-for-one: restart the child (10 per minute); a listener that cannot bind stops the node |");
+        await writeLine($"/user/node/connections | failures: {Failures(s => s == "/user/node/connections")} | one-for-one: stop the failed connection |");
+        await writeLine($"{userShards} (shards) | failures: {Failures(s => s.StartsWith(userShards, StringComparison.Ordinal))} | restart: the user actor recovers from its journal |");
+        foreach (var (supervisor, count) in report.FailuresBySupervisor.Where(kv => kv.Key != "/user/node" && kv.Key != "/user/node/connections" && !kv.Key.StartsWith(userShards, StringComparison.Ordinal)))
+        {
+            await writeLine($"{supervisor} | failures: {count} |");
+        }
+    }
+
+    private async Task TraceAsync(string serverMsgId, Func<string, Task> writeLine, CancellationToken cancel)
+    {
+        var members = Cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving).ToList();
+        var answers = await Task.WhenAll(members.Select(async m =>
+        {
+            try
+            {
+                return (await ManagementPeer.At(context.System, m.Address).Ask<TraceHops>(new TraceQuery(serverMsgId), TimeSpan.FromSeconds(3), cancel)).Hops;
+            }
+            catch (AskTimeoutException)
+            {
+                await writeLine($"(no answer from {m.Address})");
+                return [];
+            }
+        }));
+        var hops = answers.SelectMany(h => h).OrderBy(h => h.AtUnixMs).ToList();
+        if (hops.Count == 0)
+        {
+            await writeLine($"No hops of {serverMsgId} in the trace buffers of {members.Count} node(s)");
+            return;
+        }
+
+        foreach (var hop in hops)
+        {
+            await writeLine($"{DateTimeOffset.FromUnixTimeMilliseconds(hop.AtUnixMs):yyyy-MM-ddTHH:mm:ss.fffZ} | {hop.Node} | {hop.Actor} | {hop.What}");
+        }
+
+        await writeLine($"{hops.Count} hops on {hops.Select(h => h.Node).Distinct().Count()} node(s)");
+    }
+}

@@ -1,0 +1,293 @@
+using System.Text.RegularExpressions;
+using AkkaChat.TestKit;
+
+namespace AkkaChat.Pbm.Tests;
+
+/// <summary>Every read-only command, hot reload and message trace, run with the real pbm against a 3-node process cluster.</summary>
+[Trait("Category", "Slow")]
+public sealed class ManagementCommandTests(ManagementClusterFixture fixture) : IClassFixture<ManagementClusterFixture>
+{
+    private static readonly Regex MemberUp = new(@"^akka\.tcp://akkachat@127\.0\.0\.1:\d+ \| \[\] \| up \|$");
+
+    private async Task<string> AddressOfAsync(int node) => (await fixture.PbmAsync(node, "cluster", "status")).Lines.Single().Split(" | ")[0];
+
+    [Fact]
+    public async Task Cluster_show_prints_every_member_up_and_then_the_count()
+    {
+        var show = await fixture.PbmUntilAsync(0, r => r.Lines.LastOrDefault() == "Count: 3 nodes" && r.Lines.Count(MemberUp.IsMatch) == 3, TimeSpan.FromSeconds(30), "cluster", "show");
+        Assert.Equal(0, show.ExitCode);
+        Assert.Equal(4, show.Lines.Length);
+    }
+
+    [Fact]
+    public async Task Cluster_status_names_this_node_and_leader_names_a_member()
+    {
+        var addresses = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var status = await fixture.PbmAsync(i, "cluster", "status");
+            Assert.Matches(MemberUp, status.Lines.Single());
+            addresses.Add(status.Lines.Single().Split(" | ")[0]);
+        }
+
+        Assert.Equal(3, addresses.Distinct().Count());
+        var leader = await fixture.PbmAsync(1, "cluster", "leader");
+        Assert.Contains(leader.Lines.Single(), addresses);
+    }
+
+    [Fact]
+    public async Task Cluster_tail_starts_with_the_members_and_stops_when_cancelled()
+    {
+        await using var client = await ManagementClient.ConnectAsync(new HostAddress("127.0.0.1", fixture.ManagementPorts[2]), File.ReadAllText(fixture.TokenFile).Trim(), CancellationToken.None);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var lines = new List<string>();
+        var end = await client.RunAsync(["cluster", "tail"], line =>
+        {
+            lines.Add(line);
+            if (lines.Count(l => l.Contains("MemberUp: akka.tcp://akkachat@127.0.0.1:")) == 3)
+            {
+                cancel.Cancel();
+            }
+        }, cancel.Token);
+        Assert.True(end.Ok, end.Error);
+        Assert.Equal(3, lines.Count(l => l.Contains("MemberUp: ")));
+    }
+
+    [Fact]
+    public async Task Sharding_commands_report_the_user_region_and_the_shards_each_member_hosts()
+    {
+        await using var user = await ChatUser.RegisterAsync(fixture.Cluster, TestPhones.New(), fixture.Cluster.Nodes[0]);
+        Assert.Equal(["user"], (await fixture.PbmAsync(0, "cluster-sharding", "regions")).Lines);
+
+        var cluster = await fixture.PbmAsync(0, "cluster-sharding", "shard-stats", "-r", "user");
+        Assert.Equal(0, cluster.ExitCode);
+        var total = Regex.Match(cluster.Lines[^1], @"^Total: (\d+) shards, (\d+) entities$");
+        Assert.True(total.Success, cluster.ToString());
+        Assert.True(int.Parse(total.Groups[1].Value) >= 1);
+        Assert.Equal(3, cluster.Lines.Count(l => Regex.IsMatch(l, @"^akka\.tcp://\S+ \| shards: \d+ \| entities: \d+ \|$")));
+
+        var regions = new List<PbmResult>();
+        for (var i = 0; i < 3; i++)
+        {
+            regions.Add(await fixture.PbmAsync(i, "cluster-sharding", "region-stats", "-r", "user"));
+        }
+
+        var perNode = regions.Select(r => int.Parse(Regex.Match(r.Lines[^1], @"^Shards: (\d+), entities: \d+$").Groups[1].Value)).Sum();
+        Assert.True(perNode >= 1, string.Join("\n", regions));
+
+        var group = await fixture.PbmAsync(0, "cluster-sharding", "region-stats", "-r", "group");
+        Assert.Equal(1, group.ExitCode);
+        Assert.Contains("no shard region 'group' on this node (types: user)", group.Errors);
+    }
+
+    [Fact]
+    public async Task Actor_hierarchy_prints_the_supervision_tree_the_readme_draws()
+    {
+        var tree = await fixture.PbmAsync(0, "actor", "hierarchy");
+        Assert.Equal(0, tree.ExitCode);
+        Assert.Contains("/user [GuardianActor]", tree.Lines);
+        Assert.Contains("  node [NodeSupervisor]", tree.Lines);
+        Assert.Contains("    connections [ConnectionsSupervisor]", tree.Lines);
+        Assert.Contains("    listener [TcpListener]", tree.Lines);
+        Assert.Contains("/system/sharding [ClusterShardingGuardian]", tree.Lines);
+        Assert.Contains("  user [ShardRegion]", tree.Lines);
+
+        var node = await fixture.PbmAsync(0, "actor", "hierarchy", "-s", "/user/node", "-d", "2");
+        Assert.Equal(["/user/node [NodeSupervisor]", "  config-reload [ConfigReloader]", "  connections [ConnectionsSupervisor]", "  listener [TcpListener]"], node.Lines);
+
+        var missing = await fixture.PbmAsync(0, "actor", "hierarchy", "-s", "/user/nothing");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("no actor at /user/nothing", missing.Errors);
+    }
+
+    [Fact]
+    public async Task Log_peek_shows_the_commands_just_run_and_log_tail_follows_new_lines()
+    {
+        await fixture.PbmAsync(1, "cluster", "leader");
+        var peek = await fixture.PbmAsync(1, "log", "peek", "-n", "5");
+        Assert.True(peek.Lines.Length is > 0 and <= 5, peek.ToString());
+        Assert.Contains(peek.Lines, l => l.Contains("INFO ManagementHost: Management: 127.0.0.1:") && l.EndsWith("runs 'cluster leader'", StringComparison.Ordinal));
+
+        await using var client = await ManagementClient.ConnectAsync(new HostAddress("127.0.0.1", fixture.ManagementPorts[1]), File.ReadAllText(fixture.TokenFile).Trim(), CancellationToken.None);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var lines = new List<string>();
+        var tail = client.RunAsync(["log", "tail"], line =>
+        {
+            lines.Add(line);
+            if (line.EndsWith("runs 'cluster status'", StringComparison.Ordinal))
+            {
+                cancel.Cancel();
+            }
+        }, cancel.Token);
+        // The tail subscribes before its request is logged; its own request line shows it runs.
+        var status = await fixture.PbmUntilAsync(1, r => r.ExitCode == 0, TimeSpan.FromSeconds(10), "cluster", "status");
+        var end = await tail;
+        Assert.True(end.Ok, end.Error);
+        Assert.Contains(lines, l => l.EndsWith("runs 'cluster status'", StringComparison.Ordinal));
+        Assert.Equal(0, status.ExitCode);
+    }
+
+    [Fact]
+    public async Task Stats_and_user_report_what_the_node_measures_and_say_what_it_does_not()
+    {
+        var phone = TestPhones.New();
+        await using var user = await ChatUser.RegisterAsync(fixture.Cluster, phone, fixture.Cluster.Nodes[0]);
+        var stats = await fixture.PbmAsync(0, "akkachat", "stats");
+        Assert.Equal(0, stats.ExitCode);
+        Assert.StartsWith("Node node-1 (akka.tcp://akkachat@127.0.0.1:", stats.Lines[0]);
+        Assert.Matches(@"^connections: [1-9]\d*$", stats.Lines[1]);
+        Assert.Matches(@"^user actors on this node: \d+ in \d+ shards$", stats.Lines[2]);
+        Assert.Contains("journal write p99: not reported (the journal has no latency instrument yet)", stats.Lines);
+
+        var info = await fixture.PbmAsync(2, "akkachat", "user", phone);
+        Assert.Equal(0, info.ExitCode);
+        Assert.Matches($@"^\{phone}: shard \d+$", info.Lines[0]);
+        Assert.Matches(@"^node: akka\.tcp://akkachat@127\.0\.0\.1:\d+$", info.Lines[1]);
+        Assert.Equal("user actor: running", info.Lines[2]);
+
+        var bad = await fixture.PbmAsync(2, "akkachat", "user", "12345");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("'12345' is not an E.164 phone number", bad.Errors);
+    }
+
+    [Fact]
+    public async Task Kick_says_it_is_not_available_rather_than_pretending()
+    {
+        var kick = await fixture.PbmAsync(0, "akkachat", "kick", TestPhones.New());
+        Assert.Equal(1, kick.ExitCode);
+        Assert.Contains("kick is not available yet", kick.Errors);
+    }
+
+    [Fact]
+    public async Task Supervision_lists_the_failures_of_each_supervisor_of_the_tree()
+    {
+        var supervision = await fixture.PbmAsync(0, "akkachat", "supervision");
+        Assert.Equal(0, supervision.ExitCode);
+        Assert.StartsWith("/user/node | failures: ", supervision.Lines[0]);
+        Assert.StartsWith("/user/node/connections | failures: ", supervision.Lines[1]);
+        Assert.StartsWith("/system/sharding/user (shards) | failures: ", supervision.Lines[2]);
+    }
+
+    [Fact]
+    public async Task A_wrong_token_is_refused_by_the_management_port()
+    {
+        var wrong = Path.GetTempFileName();
+        await File.WriteAllTextAsync(wrong, "not-the-token-of-this-cluster");
+        var refused = await PbmProcess.RunAsync(fixture.ManagementPorts[0], wrong, "cluster", "show");
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Contains("unauthorized: wrong or missing token", refused.Errors);
+        Assert.Empty(refused.Output);
+        var none = await PbmProcess.RunAsync(fixture.ManagementPorts[0], null, "cluster", "show");
+        Assert.Equal(3, none.ExitCode);
+        Assert.Contains(fixture.Cluster.Nodes[0].Output.Split('\n'), l => l.Contains("refused a command from 127.0.0.1:") && l.Contains("wrong or missing token"));
+        File.Delete(wrong);
+    }
+
+    [Fact]
+    public async Task A_hot_key_changed_in_one_nodes_config_file_reaches_every_node()
+    {
+        var node = fixture.Cluster.Nodes[0];
+        var maxConnections = 14000 + Random.Shared.Next(1, 999);
+        var changed = DateTime.UtcNow;
+        await File.AppendAllTextAsync(node.ConfigFile, $"\nakkachat.connection.max-connections = {maxConnections}\n");
+        var line = $"akkachat.connection.max-connections = {maxConnections}   (hot)";
+        for (var i = 0; i < 3; i++)
+        {
+            await fixture.PbmUntilAsync(i, r => r.Lines.Contains(line), TimeSpan.FromSeconds(15), "akkachat", "config", "show");
+        }
+
+        Console.WriteLine($"hot reload: max-connections = {maxConnections} shown by all 3 nodes {(DateTime.UtcNow - changed).TotalSeconds:0.0} s after the file changed (pbm polling included)");
+
+        // From the nodes' own logs: when node-1 saw the change, and when each other node applied it.
+        var detected = LoggedAt(node.Output, "Hot settings changed here", $"max-connections = {maxConnections}");
+        for (var i = 1; i < 3; i++)
+        {
+            var applied = LoggedAt(fixture.Cluster.Nodes[i].Output, "Applied hot settings from node-1", $"MaxConnections = {maxConnections}");
+            Console.WriteLine($"hot reload: node-{i + 1} applied it {(applied - detected).TotalMilliseconds:0} ms after node-1 sent it (node-1 checks its file every 2 s)");
+        }
+    }
+
+    /// <summary>When Akka logged the last line holding every text (its event time, "[INFO][12/02/2026 00:31:47.813Z]").</summary>
+    private static DateTime LoggedAt(string log, params string[] texts)
+    {
+        var line = log.Split('\n').Last(l => texts.All(t => l.Contains(t, StringComparison.Ordinal)));
+        var time = Regex.Match(line, @"\]\[(\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\.\d{3})Z\]").Groups[1].Value;
+        return DateTime.ParseExact(time, "MM/dd/yyyy HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Config_reload_applies_the_hot_keys_on_every_node()
+    {
+        var node = fixture.Cluster.Nodes[2];
+        var perSecond = 40 + Random.Shared.Next(1, 50);
+        await File.AppendAllTextAsync(node.ConfigFile, $"\nakkachat.rate-limit.send-per-second = {perSecond}\n");
+        var reload = await fixture.PbmAsync(2, "akkachat", "config", "reload");
+        Assert.Equal(0, reload.ExitCode);
+        Assert.StartsWith($"Reloaded {node.ConfigFile}", reload.Lines[0]);
+        var line = $"akkachat.rate-limit.send-per-second = {perSecond}   (hot)";
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Contains(line, (await fixture.PbmAsync(i, "akkachat", "config", "show")).Lines);
+        }
+
+        // When pbm's reload made the change (not the file watcher first), it reports every member.
+        if (reload.Lines[0].Contains("->", StringComparison.Ordinal))
+        {
+            Assert.Equal(3, reload.Lines.Count(l => l.EndsWith("| applied |", StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task A_hot_value_that_fails_validation_is_refused_everywhere_and_the_old_kept()
+    {
+        var before = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            before.Add((await fixture.PbmAsync(i, "akkachat", "config", "show")).Lines.Single(l => l.StartsWith("akkachat.rate-limit.send-burst", StringComparison.Ordinal)));
+        }
+
+        var node = fixture.Cluster.Nodes[1];
+        await File.AppendAllTextAsync(node.ConfigFile, "\nakkachat.rate-limit.send-burst = -5\n");
+        var reload = await fixture.PbmAsync(1, "akkachat", "config", "reload");
+        Assert.Equal(1, reload.ExitCode);
+        Assert.Contains("refused: akkachat.rate-limit.send-burst must be positive, is -5; the running settings are kept on every node", reload.Errors);
+        Assert.Contains(node.Output.Split('\n'), l => l.Contains("config reload of") && l.Contains("refused") && l.Contains("send-burst must be positive"));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Contains(before[i], (await fixture.PbmAsync(i, "akkachat", "config", "show")).Lines);
+        }
+    }
+
+    [Fact]
+    public async Task Msg_trace_prints_the_hops_of_one_message_across_two_nodes()
+    {
+        await using var bob = await ChatUser.RegisterAsync(fixture.Cluster, TestPhones.New(), fixture.Cluster.Nodes[0]);
+        var host = (await fixture.PbmAsync(0, "akkachat", "user", bob.Phone)).Lines.Single(l => l.StartsWith("node: ", StringComparison.Ordinal))["node: ".Length..];
+        var hostIndex = -1;
+        for (var i = 0; i < 3; i++)
+        {
+            if (await AddressOfAsync(i) == host)
+            {
+                hostIndex = i;
+            }
+        }
+
+        Assert.True(hostIndex >= 0, $"no node has address {host}");
+        var senderIndex = (hostIndex + 1) % 3;
+        await using var alice = await ChatUser.RegisterAsync(fixture.Cluster, TestPhones.New(), fixture.Cluster.Nodes[senderIndex]);
+        var ack = await alice.SendReliablyAsync(bob.Phone, "trace-1", "hello");
+        await bob.ReceiveUntilAsync(u => u.Received.Any(d => d.ServerMsgId == ack.ServerMsgId));
+
+        var trace = await fixture.PbmUntilAsync(2, r => r.Lines.Any(l => l.Contains("DELIVER seq")), TimeSpan.FromSeconds(10), "akkachat", "msg", "trace", ack.ServerMsgId);
+        Assert.Equal(0, trace.ExitCode);
+        var hops = trace.Lines[..^1].Select(l => l.Split(" | ")).ToList();
+        Assert.Contains(hops, h => h[1] == $"node-{hostIndex + 1}" && h[2].StartsWith("/system/sharding/user/", StringComparison.Ordinal) && h[3] == $"journaled at seq 1 for {bob.Phone} (from {alice.Phone})");
+        Assert.Contains(hops, h => h[1] == $"node-{senderIndex + 1}" && h[2].StartsWith("/user/node/connections/c-", StringComparison.Ordinal) && h[3] == "SEND_ACK written to the sender");
+        Assert.Contains(hops, h => h[1] == "node-1" && h[3] == "DELIVER seq 1 pushed to the recipient");
+        Assert.Matches(@"^\d+ hops on [23] node\(s\)$", trace.Lines[^1]);
+        Assert.Equal(hops.Select(h => h[0]).Order(StringComparer.Ordinal), hops.Select(h => h[0]));
+
+        var unknown = await fixture.PbmAsync(0, "akkachat", "msg", "trace", "no-such-id");
+        Assert.Equal(["No hops of no-such-id in the trace buffers of 3 node(s)"], unknown.Lines);
+    }
+}
