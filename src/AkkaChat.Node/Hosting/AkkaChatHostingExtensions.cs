@@ -57,7 +57,7 @@ public static class AkkaChatHostingExtensions
             {
                 provider.GetRequiredService<ListenerWatch>().Watch(system); // before the listener exists
                 JoinCluster(system);
-                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<TimeProvider>());
+                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IStatusStore>());
                 registry.Register<UserShard>(users);
                 var modules = provider.GetServices<INodeModule>().ToArray();
                 foreach (var module in modules)
@@ -83,12 +83,12 @@ public static class AkkaChatHostingExtensions
         }
     }
 
-    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, IUserDirectory directory, TimeProvider clock)
+    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, IUserDirectory directory, TimeProvider clock, IStatusStore statuses)
     {
         IActorRef users = ActorRefs.Nobody;
         users = ClusterSharding.Get(system).Start(
             UserShard.TypeName,
-            phone => UserActor.Props(phone, settings, users, sms, directory, clock),
+            phone => UserActor.Props(phone, settings, users, sms, directory, clock, statuses),
             ClusterShardingSettings.Create(system),
             new UserShard());
         return users;

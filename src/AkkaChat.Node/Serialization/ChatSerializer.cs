@@ -59,6 +59,8 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("e-rd", MessagesRead.Parser);
         Register("e-rc", ReceiptsConfirmed.Parser);
         Register("e-ie", ItemsExpired.Parser);
+        Register("e-sq", StatusUpdateQueued.Parser);
+        Register("e-sx", StatusUpdatesExpired.Parser);
         Register("s-u", UserSnapshot.Parser);
     }
 

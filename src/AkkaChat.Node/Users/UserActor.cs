@@ -7,6 +7,7 @@ using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Diagnostics;
 using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Statuses;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Google.Protobuf;
@@ -26,7 +27,7 @@ namespace AkkaChat.Node.Users;
 /// If the journal fails or rejects a write, the actor stops or restarts and recovers from the
 /// journal, so state never outlives a lost write.</para>
 /// </summary>
-public sealed class UserActor : UntypedPersistentActor, IWithTimers
+public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 {
     private readonly string _phone;
     private readonly AkkaChatSettings _settings;
@@ -56,8 +57,9 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
     // The journal holds the registration (not only the state, which applies events before they are durable).
     private bool _registrationDurable;
 
-    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock)
+    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock, IStatusStore? statuses = null)
     {
+        _statuses = statuses;
         _directory = directory;
         _phone = phone;
         _settings = settings;
@@ -119,6 +121,12 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
             case ReceiptStored stored:
                 HandleReceiptStored(stored);
                 break;
+            case QueueStatus queueStatus:
+                HandleQueueStatus(queueStatus);
+                break;
+            case StatusLoaded loaded:
+                HandleStatusLoaded(loaded);
+                break;
             case FlushConfirmations:
                 JournalConfirmations();
                 break;
@@ -158,8 +166,8 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, directory, clock));
+    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock, IStatusStore? statuses = null) =>
+        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, directory, clock, statuses));
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -485,9 +493,22 @@ public sealed class UserActor : UntypedPersistentActor, IWithTimers
         var limit = Math.Min(_state.RemovedUpTo + (ulong)_settings.DeliveryWindow, _durableUpTo);
         while (_deliveredUpTo < limit && _state.Inbox.TryGetBySeq(_deliveredUpTo + 1, out var item))
         {
-            _session.Tell(item.ItemCase == QueuedItem.ItemOneofCase.Deliver ? item.Deliver : item.Receipt);
+            if (item.ItemCase == QueuedItem.ItemOneofCase.StatusUpdate)
+            {
+                if (!TryPushStatus(item))
+                {
+                    break; // its body is being read; pushing resumes in order once it is here
+                }
+            }
+            else
+            {
+                _session.Tell(item.ItemCase == QueuedItem.ItemOneofCase.Deliver ? item.Deliver : item.Receipt);
+            }
+
             _deliveredUpTo++;
         }
+
+        MarkSkippedStatusesExpired();
 
         _pushedUpTo = Math.Max(_pushedUpTo, _deliveredUpTo);
     }
