@@ -143,6 +143,8 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new MessagesRead { From = alice, ServerMsgIds = { "srv-1" }, AtMs = 3 };
         yield return new ReceiptsConfirmed { OutboxIds = { 1, 2 } };
         yield return new ItemsExpired { UpToSeq = 2, Count = 2 };
+        yield return new StatusUpdateQueued { Item = new QueuedItem { Seq = 6, EnqueuedAtMs = 5, StatusUpdate = new StatusUpdate { Seq = 6, From = alice, StatusId = "s-1", Kind = 1, PostedAtMs = 5, ExpiresAtMs = 86_400_005 } } };
+        yield return new StatusUpdatesExpired { Seqs = { 6 } };
         yield return new UserSnapshot
         {
             Registered = true,
