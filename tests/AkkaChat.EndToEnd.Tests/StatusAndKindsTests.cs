@@ -112,18 +112,18 @@ public sealed class StatusAndKindsTests(NodeFixture fixture) : IClassFixture<Nod
     [Fact]
     public async Task An_expired_status_never_arrives_and_does_not_hold_back_the_items_behind_it()
     {
-        await using var node = await NodeProcess.StartAsync(NodeFixture.Config + "\nakkachat.status.ttl = 2s\n");
+        await using var node = await NodeProcess.StartAsync(NodeFixture.Config + "\nakkachat.status.ttl = 3s\n");
         var (alice, bob) = (TestPhones.New(), TestPhones.New());
         var bobToken = await RegisterWithBookAsync(node, bob, alice);
         await using var a = await node.ConnectAsync();
         await a.RegisterAsync(alice);
         await SyncAsync(a, bob);
         var before = await a.SendTextAsync(bob, "before", "queued before the status");
-        await PostAsync(a, "short-lived", "gone soon");
+        var status = await PostAsync(a, "short-lived", "gone soon");
         var after = await a.SendTextAsync(bob, "after", "queued behind the status");
 
         // Wait until the status has expired by the clock (the node's clock is this machine's).
-        var expired = Now + 2_500;
+        var expired = status.ServerTimeMs + 3_000 + 500;
         while (Now < expired)
         {
             await a.ExpectAliveAsync();
