@@ -121,7 +121,7 @@ public sealed class ProtocolErrorTests(NodeFixture fixture) : IClassFixture<Node
     {
         await using var client = await _node.ConnectAsync();
         await client.RegisterAsync(TestPhones.New());
-        await client.SendAsync(new Send { ClientMsgId = "nobody-1", To = TestPhones.New(), Body = ByteString.CopyFromUtf8("hi") });
+        await client.SendAsync(new Send { ClientMsgId = "nobody-1", To = TestPhones.New(), Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") });
         await client.ExpectErrorAsync(ErrorCode.NotFound, "nobody-1");
         await client.ExpectAliveAsync();
     }

@@ -147,6 +147,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 WatchUser(Sender);
                 Write(ok);
                 Log.Debug("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
+                Context.System.EventStream.Publish(new Sessions.SessionStarted(_phone!, Self));
                 Become(State.Active);
                 _routes.LoggedIn(this);
                 break;

@@ -27,4 +27,7 @@ public static class NodeMetrics
 
     public static readonly Counter<long> ItemsExpired =
         Meter.CreateCounter<long>("akkachat.items.expired", description: "queued items dropped unacknowledged after akkachat.retention.max-age");
+
+    public static readonly Counter<long> StatusesExpired =
+        Meter.CreateCounter<long>("akkachat.statuses.expired", description: "queued STATUS_UPDATEs that passed their expires_at_ms undelivered and were dropped");
 }

@@ -8,11 +8,14 @@ using Akka.Persistence.Sql.Hosting;
 using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Groups;
+using AkkaChat.Node.Contacts;
 using AkkaChat.Node.Inbox;
 using AkkaChat.Node.Keys;
 using AkkaChat.Node.Modules;
+using AkkaChat.Node.Presence;
 using AkkaChat.Node.Registration;
 using AkkaChat.Node.Sessions;
+using AkkaChat.Node.Statuses;
 using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Users;
 using Microsoft.Data.Sqlite;
@@ -36,7 +39,8 @@ public static class AkkaChatHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISmsSender, LoggingSmsSender>();
         services.AddSingleton<ListenerWatch>();
-        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox().AddGroups(config).AddKeys(config);
+        services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox().AddGroups(config).AddKeys(config)
+            .AddContacts(config).AddPresence(config).AddStatus(config);
 
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
@@ -59,7 +63,7 @@ public static class AkkaChatHostingExtensions
             {
                 provider.GetRequiredService<ListenerWatch>().Watch(system); // before the listener exists
                 JoinCluster(system);
-                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<TimeProvider>());
+                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IStatusStore>());
                 registry.Register<UserShard>(users);
                 var modules = provider.GetServices<INodeModule>().ToArray();
                 foreach (var module in modules)
@@ -85,12 +89,12 @@ public static class AkkaChatHostingExtensions
         }
     }
 
-    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, IUserDirectory directory, TimeProvider clock)
+    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, IUserDirectory directory, TimeProvider clock, IStatusStore statuses)
     {
         IActorRef users = ActorRefs.Nobody;
         users = ClusterSharding.Get(system).Start(
             UserShard.TypeName,
-            phone => UserActor.Props(phone, settings, users, sms, directory, clock),
+            phone => UserActor.Props(phone, settings, users, sms, directory, clock, statuses),
             ClusterShardingSettings.Create(system),
             new UserShard());
         return users;

@@ -76,6 +76,13 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
             return;
         }
 
+        // 1 TEXT to 7 CONTACT; 3 AUDIO with a media_id is a voice message. DELIVER carries the kind as sent.
+        if (!Enum.IsDefined((MessageKind)send.Kind))
+        {
+            connection.Reply(ProtocolError.Of(ErrorCode.BadRequest, $"kind {send.Kind} is not one of 1 TEXT to 7 CONTACT", send.ClientMsgId));
+            return;
+        }
+
         if (to.IsGroup)
         {
             Groups.GroupsModule.Post(groups!, send, to.GroupId, connection); // the groups module's hook

@@ -39,7 +39,7 @@ public sealed partial class InboxState
     /// <summary>Whether this part folds <paramref name="event"/> in.</summary>
     public static bool Handles(object @event) =>
         @event is MessageQueued or ReceiptQueued or ItemsAcknowledged or MessagesRead or ReceiptsConfirmed or ItemsExpired
-            or Groups.Contracts.GroupItemQueued;
+            or Groups.Contracts.GroupItemQueued or StatusUpdateQueued or StatusUpdatesExpired;
 
     /// <summary>
     /// A SEND to this user. Returns the event to journal, or null with the earlier acceptance in
@@ -233,6 +233,12 @@ public sealed partial class InboxState
                 break;
             case Groups.Contracts.GroupItemQueued queued:
                 ApplyGroupItem(queued);
+                break;
+            case StatusUpdateQueued queued:
+                ApplyStatusQueued(queued);
+                break;
+            case StatusUpdatesExpired statuses:
+                ApplyStatusesExpired(statuses);
                 break;
             case ReceiptsConfirmed confirmed:
                 foreach (var id in confirmed.OutboxIds)

@@ -36,6 +36,13 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("sd", SessionResumed.Parser);
         Register("si", SessionInterrupted.Parser);
         Register("cd", ConfirmDirectoryEntry.Parser);
+        // presence module (never journaled)
+        Register("p-so", AkkaChat.Node.Presence.SessionOpened.Parser);
+        Register("p-wp", AkkaChat.Node.Presence.WatchPresence.Parser);
+        Register("p-rt", AkkaChat.Node.Presence.RelayTyping.Parser);
+        // status module
+        Register("t-qs", AkkaChat.Node.Statuses.QueueStatus.Parser);
+        Register("t-sq", AkkaChat.Node.Statuses.StatusQueued.Parser);
         // wire payloads a module actor sends to a (possibly remote) connection: every
         // server-to-client type of the codec table, manifest "w" + its type code in hex (w91 = DELIVER)
         foreach (var (type, payload, parser) in AkkaChat.Protocol.FrameCodec.Entries.Where(e => !e.Type.IsClientToServer()))
@@ -52,6 +59,8 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("e-rd", MessagesRead.Parser);
         Register("e-rc", ReceiptsConfirmed.Parser);
         Register("e-ie", ItemsExpired.Parser);
+        Register("e-sq", StatusUpdateQueued.Parser);
+        Register("e-sx", StatusUpdatesExpired.Parser);
         Register("s-u", UserSnapshot.Parser);
         Groups.GroupContracts.RegisterManifests(Register);
 
@@ -59,8 +68,8 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("k-sk", Node.Keys.Contracts.StoreKeys.Parser);
         Register("k-fb", Node.Keys.Contracts.FetchBundle.Parser);
         Register("k-ol", Node.Keys.Contracts.OwnerLoggedIn.Parser);
-        Register("k-e-ks", Node.Keys.Contracts.KeysStored.Parser);
-        Register("k-e-pc", Node.Keys.Contracts.PreKeyConsumed.Parser);
+        Register("kks", Node.Keys.Contracts.KeysStored.Parser);
+        Register("kpc", Node.Keys.Contracts.PreKeyConsumed.Parser);
         Register("k-s", Node.Keys.Contracts.KeyStoreSnapshot.Parser);
     }
 

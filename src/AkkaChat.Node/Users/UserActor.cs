@@ -8,6 +8,7 @@ using AkkaChat.Node.Diagnostics;
 using AkkaChat.Node.Inbox;
 using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Statuses;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Google.Protobuf;
@@ -57,8 +58,9 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     // The journal holds the registration (not only the state, which applies events before they are durable).
     private bool _registrationDurable;
 
-    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock)
+    public UserActor(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock, IStatusStore? statuses = null)
     {
+        _statuses = statuses;
         _directory = directory;
         _phone = phone;
         _settings = settings;
@@ -126,6 +128,12 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             case ReceiptStored stored:
                 HandleReceiptStored(stored);
                 break;
+            case QueueStatus queueStatus:
+                HandleQueueStatus(queueStatus);
+                break;
+            case StatusLoaded loaded:
+                HandleStatusLoaded(loaded);
+                break;
             case FlushConfirmations:
                 JournalConfirmations();
                 break;
@@ -165,8 +173,8 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, directory, clock));
+    public static Props Props(string phone, AkkaChatSettings settings, IActorRef users, ISmsSender sms, IUserDirectory directory, TimeProvider clock, IStatusStore? statuses = null) =>
+        Akka.Actor.Props.Create(() => new UserActor(phone, settings, users, sms, directory, clock, statuses));
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -500,14 +508,27 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
                 break;
             }
 
-            _session.Tell(item.ItemCase switch
+            if (item.ItemCase == QueuedItem.ItemOneofCase.StatusUpdate)
             {
-                QueuedItem.ItemOneofCase.Deliver => item.Deliver,
-                QueuedItem.ItemOneofCase.GroupInfo => item.GroupInfo,
-                _ => item.Receipt,
-            });
+                if (!TryPushStatus(item))
+                {
+                    break; // its body is being read; pushing resumes in order once it is here
+                }
+            }
+            else
+            {
+                _session.Tell(item.ItemCase switch
+                {
+                    QueuedItem.ItemOneofCase.Deliver => item.Deliver,
+                    QueuedItem.ItemOneofCase.GroupInfo => item.GroupInfo,
+                    _ => item.Receipt,
+                });
+            }
+
             _deliveredUpTo++;
         }
+
+        MarkSkippedStatusesExpired();
 
         _pushedUpTo = Math.Max(_pushedUpTo, _deliveredUpTo);
     }

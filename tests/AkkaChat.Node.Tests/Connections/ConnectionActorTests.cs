@@ -51,7 +51,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     {
         var (connection, stage, users) = Open();
 
-        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Body = ByteString.CopyFromUtf8("hi") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") }));
 
         Assert.Equal(ErrorCode.Unauthenticated, ExpectFrame<Error>(stage).ErrorCode);
         stage.ExpectMsg<ConnectionStage.Close>();
@@ -127,7 +127,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         ExpectHandled(stage);
 
         connection.Tell(Received(new Ping { Nonce = 7 }));
-        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Body = ByteString.CopyFromUtf8("hi") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") }));
         users.Reply(new AuthOk { Node = "n1", Pending = 0 });
 
         // Had the PING not been held, its PONG would have been written before AUTH_OK.
@@ -213,7 +213,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
 
         for (var i = 1; i <= 3; i++)
         {
-            connection.Tell(Received(new Send { ClientMsgId = $"c-{i}", To = Alice, Body = ByteString.CopyFromUtf8("hi") }));
+            connection.Tell(Received(new Send { ClientMsgId = $"c-{i}", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") }));
         }
 
         Assert.Equal("c-1", users.ExpectMsg<SubmitMessage>().ClientMsgId);
@@ -237,7 +237,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     {
         var (connection, stage, users) = OpenLoggedIn();
 
-        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = to, Body = ByteString.CopyFromUtf8("hi") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = to, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") }));
 
         var error = ExpectFrame<Error>(stage);
         Assert.Equal((expected, "c-1"), (error.ErrorCode, error.Ref));
@@ -250,7 +250,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     {
         var (connection, stage, _) = OpenLoggedIn(settings: Settings with { MaxBodyBytes = 10 });
 
-        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Body = ByteString.CopyFrom(new byte[11]) }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFrom(new byte[11]) }));
 
         var error = ExpectFrame<Error>(stage);
         Assert.Equal((ErrorCode.TooLarge, "c-1"), (error.ErrorCode, error.Ref));
@@ -387,7 +387,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     {
         var (connection, stage, users) = OpenLoggedIn();
 
-        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Body = ByteString.CopyFromUtf8("hi") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") }));
 
         ExpectHandled(stage);
         var error = ExpectFrame<Error>(stage);
@@ -402,7 +402,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         directory.Add(new DirectoryEntry("+14155550199", 1, [DeviceTokens.Hash(new byte[] { 2 })]), cached: false);
         var (connection, _, users) = OpenLoggedIn(directory: directory);
 
-        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Body = ByteString.CopyFromUtf8("hi") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") }));
 
         Assert.Equal("+14155550199", users.ExpectMsg<SubmitMessage>().Phone);
         Assert.Equal(1, directory.Lookups);
@@ -415,7 +415,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         directory.Add(new DirectoryEntry("+14155550199", 1, [DeviceTokens.Hash(new byte[] { 2 })], Confirmed: false), cached: false);
         var (connection, _, users) = OpenLoggedIn(directory: directory);
 
-        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Body = ByteString.CopyFromUtf8("hi") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = "+14155550199", Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") }));
 
         Assert.Equal("+14155550199", users.ExpectMsg<ConfirmDirectoryEntry>().Phone);
         Assert.Equal("+14155550199", users.ExpectMsg<SubmitMessage>().Phone);
@@ -429,8 +429,8 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         var (connection, stage, users) = OpenLoggedIn(directory: directory);
         directory.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = "+14155550199", Body = ByteString.CopyFromUtf8("first") }));
-        connection.Tell(Received(new Send { ClientMsgId = "c-2", To = Alice, Body = ByteString.CopyFromUtf8("second") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = "+14155550199", Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("first") }));
+        connection.Tell(Received(new Send { ClientMsgId = "c-2", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("second") }));
         ExpectHandled(stage);
         users.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the second waits behind the first
         directory.Gate.SetResult();

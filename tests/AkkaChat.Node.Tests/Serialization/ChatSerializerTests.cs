@@ -112,6 +112,20 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new SessionResumed { Phone = me };
         yield return new SessionInterrupted { Phone = me };
         yield return new ConfirmDirectoryEntry { Phone = me };
+        var signed = new SignedPreKey { Id = 1, PublicKey = ByteString.CopyFrom(new byte[32]), Signature = ByteString.CopyFrom(new byte[64]) };
+        yield return new AkkaChat.Node.Keys.Contracts.StoreKeys { Phone = me, Upload = new KeysUpload { IdentityKey = ByteString.CopyFrom(new byte[64]), SignedPrekey = signed } };
+        yield return new AkkaChat.Node.Keys.Contracts.FetchBundle { Phone = me };
+        yield return new AkkaChat.Node.Keys.Contracts.OwnerLoggedIn { Phone = me };
+        yield return new AkkaChat.Node.Keys.Contracts.KeysStored { IdentityKey = ByteString.CopyFrom(new byte[64]), SignedPrekey = signed, Added = { new PreKey { Id = 7, PublicKey = ByteString.CopyFrom(new byte[32]) } } };
+        yield return new AkkaChat.Node.Keys.Contracts.PreKeyConsumed { Id = 7 };
+        yield return new AkkaChat.Node.Keys.Contracts.KeyStoreSnapshot { IdentityKey = ByteString.CopyFrom(new byte[64]), SignedPrekey = signed };
+        // presence module
+        yield return new AkkaChat.Node.Presence.SessionOpened { Phone = me };
+        yield return new AkkaChat.Node.Presence.WatchPresence { Phone = me };
+        yield return new AkkaChat.Node.Presence.RelayTyping { Phone = me, From = alice, State = 2 };
+        // status module
+        yield return new AkkaChat.Node.Statuses.QueueStatus { Phone = me, Update = new StatusUpdate { From = alice, StatusId = "s-1", Kind = 1, PostedAtMs = 5, ExpiresAtMs = 6 } };
+        yield return new AkkaChat.Node.Statuses.StatusQueued { Phone = me, StatusId = "s-1" };
         // wire payloads to a connection
         yield return new AuthCodeSent { ExpiresInS = 600, DevCode = "123456" };
         yield return new AuthOk { Token = ByteString.CopyFrom(new byte[32]), ServerTimeMs = 1, Node = "n1", Pending = 2 };
@@ -121,7 +135,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return receiptItem.Receipt;
         yield return new Pong { Nonce = 42, ServerTimeMs = 1 };
         yield return new TypingNotify { From = alice, State = 1 };
-        yield return new Presence { Phone = alice, Online = true, LastSeenMs = 4 };
+        yield return new AkkaChat.Protocol.Messages.Presence { Phone = alice, Online = true, LastSeenMs = 4 };
         yield return new ContactsResult { Registered = { alice } };
         yield return new GroupInfo { Seq = 3, GroupId = "family", Subject = "Family", Members = { new GroupMember { Phone = alice, Admin = true } }, Version = 4 };
         yield return new StatusUpdate { Seq = 5, From = alice, StatusId = "s-1", Body = body, PostedAtMs = 5 };
@@ -142,6 +156,8 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new MessagesRead { From = alice, ServerMsgIds = { "srv-1" }, AtMs = 3 };
         yield return new ReceiptsConfirmed { OutboxIds = { 1, 2 } };
         yield return new ItemsExpired { UpToSeq = 2, Count = 2 };
+        yield return new StatusUpdateQueued { Item = new QueuedItem { Seq = 6, EnqueuedAtMs = 5, StatusUpdate = new StatusUpdate { Seq = 6, From = alice, StatusId = "s-1", Kind = 1, PostedAtMs = 5, ExpiresAtMs = 86_400_005 } } };
+        yield return new StatusUpdatesExpired { Seqs = { 6 } };
         yield return new UserSnapshot
         {
             Registered = true,

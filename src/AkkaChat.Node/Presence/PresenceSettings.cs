@@ -1,0 +1,15 @@
+using Akka.Configuration;
+using AkkaChat.Node.Configuration;
+
+namespace AkkaChat.Node.Presence;
+
+/// <summary>Settings of the presence module, from <c>akkachat.presence</c> (documented in hocon/akkachat.conf).</summary>
+/// <param name="ForgetAfter">How long the presence entity of a user who is offline and unwatched stays in memory, remembering last seen.</param>
+public sealed record PresenceSettings(TimeSpan ForgetAfter)
+{
+    public static PresenceSettings Create(Config config)
+    {
+        var c = config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section");
+        return new PresenceSettings(AkkaChatSettings.PositiveTime(c, "presence.forget-after"));
+    }
+}
