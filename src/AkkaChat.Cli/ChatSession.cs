@@ -227,6 +227,24 @@ public sealed class ChatSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends a message of any kind (a medium by its media_id), retrying on the next node like <see cref="SendTextAsync"/>.</summary>
+    public async Task<SendAck> SendAsync(string to, MessageKind kind, ReadOnlyMemory<byte> body, string? mediaId, string clientMsgId, CancellationToken ct)
+    {
+        while (true)
+        {
+            var (client, lost, switched) = Current();
+            try
+            {
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
+                return await client.SendAsync(to, kind, body, mediaId, clientMsgId, both.Token);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && (lost.IsCancellationRequested || e is ObjectDisposedException) && _servers.Count > 1)
+            {
+                await switched.WaitAsync(ct);
+            }
+        }
+    }
+
     /// <summary>A group request (create, get, add...), made again on the next node when the current one is left mid-request.</summary>
     public async Task<GroupChanged> GroupRequestAsync(Func<AkkaChatClient, CancellationToken, Task<GroupChanged>> request, CancellationToken ct)
     {

@@ -29,7 +29,7 @@ public static class MessageLimits
     /// <summary>The refusal for text that does not fit, with its size and the limit.</summary>
     public static string TooLarge(int bytes, int limit) =>
         $"the message is {Format(bytes)} bytes; one message holds at most {Format(limit)} bytes of text " +
-        "(larger content goes as media, which akkachat cannot send yet)";
+        "(larger content goes as a file: akkachat send TO --file PATH)";
 
     public static string Format(int bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture);
 }

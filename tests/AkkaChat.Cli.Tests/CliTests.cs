@@ -114,6 +114,50 @@ public sealed class CliTests(NodeFixture fixture) : IClassFixture<NodeFixture>, 
     }
 
     [Fact]
+    public async Task Send_file_uploads_it_to_the_media_endpoint_and_the_peer_gets_an_image_naming_it()
+    {
+        var (alice, bob) = await RegisterTwoAsync();
+        var picture = Path.Combine(Home, "cat.png");
+        var bytes = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray();
+        await File.WriteAllBytesAsync(picture, bytes);
+        var web = $"http://127.0.0.1:{fixture.Node.WebPort}";
+
+        var sent = await CliProcess.RunAsync(Home, "send", bob, "--file", picture, "a cat", "--web", web, "--as", alice);
+        var listened = await CliProcess.RunAsync(Home, "listen", "--as", bob, "--count", "1", "--timeout", "20s", "--json");
+
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        Assert.Contains($"sent image cat.png to {bob}", sent.Stdout);
+        Assert.True(listened.ExitCode == 0, listened.ToString());
+        using var message = JsonDocument.Parse(listened.Stdout.Trim());
+        Assert.Equal("image", message.RootElement.GetProperty("kind").GetString());
+        var mediaId = message.RootElement.GetProperty("media_id").GetString();
+        Assert.False(string.IsNullOrEmpty(mediaId));
+        Assert.Contains($"media {mediaId}", sent.Stdout);
+
+        // The medium is the file's bytes, for the recipient's own device token.
+        using var bobJson = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Home, "credentials", bob + ".json")));
+        using var http = new HttpClient();
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"{web}/v1/media/{mediaId}");
+        get.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", $"{bob}:{bobJson.RootElement.GetProperty("token").GetString()}");
+        using var response = await http.SendAsync(get);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Send_file_of_a_missing_file_is_a_usage_error_naming_its_full_path()
+    {
+        var (alice, bob) = await RegisterTwoAsync();
+
+        var result = await CliProcess.RunAsync(Home, "send", bob, "--file", "no-such.png", "--as", alice);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("no such file:", result.Stderr);
+        Assert.Contains("no-such.png", result.Stderr);
+    }
+
+    [Fact]
     public async Task Sending_to_an_unregistered_number_fails_with_not_found()
     {
         var (alice, _) = await RegisterTwoAsync();

@@ -36,7 +36,8 @@ public sealed class FirstHourTests(NodeFixture fixture) : IClassFixture<NodeFixt
         }
 
         Assert.True(helpSend.ExitCode == 0, helpSend.ToString());
-        Assert.Contains("send <to> <text>", helpSend.Stdout);
+        Assert.Contains("send <to> [<text>]", helpSend.Stdout);
+        Assert.Contains("--file", helpSend.Stdout);
     }
 
     [Fact]
