@@ -1,4 +1,6 @@
 using System.Data.Common;
+using AkkaChat.Node.Storage;
+using static AkkaChat.Node.Storage.SqlTables;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -14,11 +16,13 @@ internal sealed class SqlAddressBooks : IAddressBooks
     // Rows per statement: well below SQLite's limit of bound parameters.
     private const int MaxParametersPerQuery = 500;
 
-    private readonly Func<DbConnection> _open;
-    private readonly SemaphoreSlim _created = new(1, 1);
-    private volatile bool _tableReady;
+    private readonly SqlTables _tables;
 
-    private SqlAddressBooks(Func<DbConnection> open) => _open = open;
+    private SqlAddressBooks(Func<DbConnection> open) => _tables = new SqlTables(open,
+    [
+        "CREATE TABLE IF NOT EXISTS akkachat_contacts (owner TEXT NOT NULL, contact TEXT NOT NULL, PRIMARY KEY (owner, contact))",
+        "CREATE INDEX IF NOT EXISTS akkachat_contacts_by_contact ON akkachat_contacts (contact, owner)",
+    ]);
 
     public static SqlAddressBooks Sqlite(string file) => new(() => new SqliteConnection($"Data Source={file};Pooling=True"));
 
@@ -26,7 +30,7 @@ internal sealed class SqlAddressBooks : IAddressBooks
 
     public async Task ReplaceAsync(string owner, IReadOnlyCollection<string> contacts, CancellationToken cancel = default)
     {
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancel).ConfigureAwait(false);
         await using (var delete = connection.CreateCommand())
         {
@@ -63,7 +67,7 @@ internal sealed class SqlAddressBooks : IAddressBooks
             return found;
         }
 
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         foreach (var chunk in phones.Distinct(StringComparer.Ordinal).Chunk(MaxParametersPerQuery - 1))
         {
             await using var command = connection.CreateCommand();
@@ -88,7 +92,7 @@ internal sealed class SqlAddressBooks : IAddressBooks
 
     public async Task<IReadOnlyList<string>> MutualAsync(string owner, CancellationToken cancel = default)
     {
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         // mine: my book; theirs: the rows of the people in it that name me.
         command.CommandText =
@@ -106,67 +110,4 @@ internal sealed class SqlAddressBooks : IAddressBooks
         return mutual;
     }
 
-    private async Task<DbConnection> OpenAsync(CancellationToken cancel)
-    {
-        var connection = _open();
-        try
-        {
-            await connection.OpenAsync(cancel).ConfigureAwait(false);
-            if (!_tableReady)
-            {
-                await CreateTableAsync(connection, cancel).ConfigureAwait(false);
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task CreateTableAsync(DbConnection connection, CancellationToken cancel)
-    {
-        await _created.WaitAsync(cancel).ConfigureAwait(false);
-        try
-        {
-            if (_tableReady)
-            {
-                return;
-            }
-
-            foreach (var statement in new[]
-            {
-                "CREATE TABLE IF NOT EXISTS akkachat_contacts (owner TEXT NOT NULL, contact TEXT NOT NULL, PRIMARY KEY (owner, contact))",
-                "CREATE INDEX IF NOT EXISTS akkachat_contacts_by_contact ON akkachat_contacts (contact, owner)",
-            })
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = statement;
-                try
-                {
-                    await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-                }
-                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
-                {
-                    // Another node created it at the same moment: PostgreSQL's IF NOT EXISTS does not cover that race.
-                }
-            }
-
-            _tableReady = true;
-        }
-        finally
-        {
-            _created.Release();
-        }
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
 }

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using AkkaChat.Node.Storage;
+using static AkkaChat.Node.Storage.SqlTables;
 using Google.Protobuf;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -14,16 +16,18 @@ internal sealed class SqlStatusStore : IStatusStore
 {
     private const string Columns = "status_id, poster, request_id, kind, body, media_id, posted_at_ms, expires_at_ms";
 
-    private readonly Func<DbConnection> _open;
-    private readonly bool _postgres;
+    private readonly SqlTables _tables;
     private readonly StatusCache _cache;
-    private readonly SemaphoreSlim _created = new(1, 1);
-    private volatile bool _tableReady;
 
     private SqlStatusStore(Func<DbConnection> open, bool postgres, int cacheCapacity)
     {
-        _open = open;
-        _postgres = postgres;
+        _tables = new SqlTables(open,
+        [
+            "CREATE TABLE IF NOT EXISTS akkachat_statuses (status_id TEXT PRIMARY KEY, poster TEXT NOT NULL, request_id TEXT NOT NULL, " +
+            $"kind BIGINT NOT NULL, body {(postgres ? "BYTEA" : "BLOB")} NOT NULL, media_id TEXT NOT NULL, " +
+            "posted_at_ms BIGINT NOT NULL, expires_at_ms BIGINT NOT NULL, UNIQUE (poster, request_id))",
+            "CREATE INDEX IF NOT EXISTS akkachat_statuses_by_expiry ON akkachat_statuses (expires_at_ms)",
+        ]);
         _cache = new StatusCache(cacheCapacity);
     }
 
@@ -35,7 +39,7 @@ internal sealed class SqlStatusStore : IStatusStore
 
     public async Task<PostedStatus> SaveAsync(PostedStatus status, CancellationToken cancel = default)
     {
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using (var insert = connection.CreateCommand())
         {
             insert.CommandText =
@@ -74,7 +78,7 @@ internal sealed class SqlStatusStore : IStatusStore
             return cached;
         }
 
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using var select = connection.CreateCommand();
         select.CommandText = $"SELECT {Columns} FROM akkachat_statuses WHERE status_id = @id";
         AddParameter(select, "@id", statusId);
@@ -84,7 +88,7 @@ internal sealed class SqlStatusStore : IStatusStore
     public async Task<int> DeleteExpiredAsync(long nowMs, CancellationToken cancel = default)
     {
         _cache.RemoveExpired(nowMs);
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM akkachat_statuses WHERE expires_at_ms <= @now";
         AddParameter(delete, "@now", nowMs);
@@ -106,69 +110,4 @@ internal sealed class SqlStatusStore : IStatusStore
         return status;
     }
 
-    private async Task<DbConnection> OpenAsync(CancellationToken cancel)
-    {
-        var connection = _open();
-        try
-        {
-            await connection.OpenAsync(cancel).ConfigureAwait(false);
-            if (!_tableReady)
-            {
-                await CreateTableAsync(connection, cancel).ConfigureAwait(false);
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task CreateTableAsync(DbConnection connection, CancellationToken cancel)
-    {
-        await _created.WaitAsync(cancel).ConfigureAwait(false);
-        try
-        {
-            if (_tableReady)
-            {
-                return;
-            }
-
-            foreach (var statement in new[]
-            {
-                "CREATE TABLE IF NOT EXISTS akkachat_statuses (status_id TEXT PRIMARY KEY, poster TEXT NOT NULL, request_id TEXT NOT NULL, " +
-                $"kind BIGINT NOT NULL, body {(_postgres ? "BYTEA" : "BLOB")} NOT NULL, media_id TEXT NOT NULL, " +
-                "posted_at_ms BIGINT NOT NULL, expires_at_ms BIGINT NOT NULL, UNIQUE (poster, request_id))",
-                "CREATE INDEX IF NOT EXISTS akkachat_statuses_by_expiry ON akkachat_statuses (expires_at_ms)",
-            })
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = statement;
-                try
-                {
-                    await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-                }
-                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
-                {
-                    // Another node created it at the same moment: PostgreSQL's IF NOT EXISTS does not cover that race.
-                }
-            }
-
-            _tableReady = true;
-        }
-        finally
-        {
-            _created.Release();
-        }
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
 }

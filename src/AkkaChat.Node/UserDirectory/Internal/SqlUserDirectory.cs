@@ -1,4 +1,6 @@
 using System.Data.Common;
+using AkkaChat.Node.Storage;
+using static AkkaChat.Node.Storage.SqlTables;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -17,16 +19,17 @@ internal sealed class SqlUserDirectory : IUserDirectory
     // Numbers per bulk query: well below SQLite's limit of bound parameters.
     private const int MaxParametersPerQuery = 500;
 
-    private readonly Func<DbConnection> _open;
-    private readonly bool _postgres;
+    private readonly SqlTables _tables;
     private readonly DirectoryCache _cache;
-    private readonly SemaphoreSlim _created = new(1, 1);
-    private volatile bool _tableReady;
 
     private SqlUserDirectory(Func<DbConnection> open, bool postgres, int cacheCapacity)
     {
-        _open = open;
-        _postgres = postgres;
+        _tables = new SqlTables(open,
+        [
+            "CREATE TABLE IF NOT EXISTS akkachat_user_directory (" +
+            "phone TEXT PRIMARY KEY, registered_at_ms BIGINT NOT NULL, " +
+            $"token_hashes {(postgres ? "BYTEA" : "BLOB")} NOT NULL, confirmed SMALLINT NOT NULL)",
+        ]);
         _cache = new DirectoryCache(cacheCapacity);
     }
 
@@ -60,7 +63,7 @@ internal sealed class SqlUserDirectory : IUserDirectory
             return found;
         }
 
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         foreach (var chunk in phones.Distinct(StringComparer.Ordinal).Chunk(MaxParametersPerQuery))
         {
             await using var command = connection.CreateCommand();
@@ -86,7 +89,7 @@ internal sealed class SqlUserDirectory : IUserDirectory
 
     public async Task WriteAsync(DirectoryEntry entry, CancellationToken cancel = default)
     {
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText =
             "INSERT INTO akkachat_user_directory (phone, registered_at_ms, token_hashes, confirmed) VALUES (@phone, @at, @tokens, @confirmed) " +
@@ -102,7 +105,7 @@ internal sealed class SqlUserDirectory : IUserDirectory
 
     public async Task ConfirmAsync(string phone, CancellationToken cancel = default)
     {
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "UPDATE akkachat_user_directory SET confirmed = 1 WHERE phone = @phone";
         AddParameter(command, "@phone", phone);
@@ -125,71 +128,11 @@ internal sealed class SqlUserDirectory : IUserDirectory
     public async Task RemoveAsync(string phone, CancellationToken cancel = default)
     {
         _cache.Remove(phone);
-        await using var connection = await OpenAsync(cancel).ConfigureAwait(false);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "DELETE FROM akkachat_user_directory WHERE phone = @phone";
         AddParameter(command, "@phone", phone);
         await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-    }
-
-    private async Task<DbConnection> OpenAsync(CancellationToken cancel)
-    {
-        var connection = _open();
-        try
-        {
-            await connection.OpenAsync(cancel).ConfigureAwait(false);
-            if (!_tableReady)
-            {
-                await CreateTableAsync(connection, cancel).ConfigureAwait(false);
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task CreateTableAsync(DbConnection connection, CancellationToken cancel)
-    {
-        await _created.WaitAsync(cancel).ConfigureAwait(false);
-        try
-        {
-            if (_tableReady)
-            {
-                return;
-            }
-
-            await using var command = connection.CreateCommand();
-            command.CommandText =
-                "CREATE TABLE IF NOT EXISTS akkachat_user_directory (" +
-                "phone TEXT PRIMARY KEY, registered_at_ms BIGINT NOT NULL, " +
-                $"token_hashes {(_postgres ? "BYTEA" : "BLOB")} NOT NULL, confirmed SMALLINT NOT NULL)";
-            try
-            {
-                await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
-            {
-                // Another node created the table at the same moment: PostgreSQL's IF NOT EXISTS does not cover that race.
-            }
-
-            _tableReady = true;
-        }
-        finally
-        {
-            _created.Release();
-        }
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 
     private static byte[] Pack(IReadOnlyList<byte[]> hashes)
