@@ -54,7 +54,15 @@ public sealed class SessionResumeTests(ITestOutputHelper output)
         await bob.SendAsync(new Read { From = alicePhone, ServerMsgIds = { after.ServerMsgId } });
         var receipt = await ReadUntilAsync(alice, m => m is Receipt r && r.ServerMsgId == after.ServerMsgId && r.Status == (uint)ReceiptStatus.Read);
         Assert.Equal(bobPhone, ((Receipt)receipt).By);
-        await bob.ExpectAliveAsync();
+
+        // Bob's socket still answers. A message he acknowledged just before the kill may come
+        // again (delivery is at least once; its deletion may not have reached the journal), but
+        // nothing else may: every frame before the PONG is a redelivery of a known message.
+        var nonce = (ulong)Random.Shared.NextInt64();
+        await bob.SendAsync(new Ping { Nonce = nonce });
+        var known = new HashSet<string> { before.ServerMsgId, after.ServerMsgId };
+        var pong = await ReadUntilAsync(bob, m => m is Pong || !(m is Deliver d && known.Contains(d.ServerMsgId)));
+        Assert.Equal(nonce, Assert.IsType<Pong>(pong).Nonce);
     }
 
     private static async Task<(string Phone, ProtocolClient Client)> RegisterAwayFromAsync(IChatNode node, string avoidHome)
