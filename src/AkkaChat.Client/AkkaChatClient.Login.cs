@@ -119,7 +119,7 @@ public sealed partial class AkkaChatClient
                 connection = await OpenNextAsync(Options.ConnectTimeout, ct);
                 break;
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException && ++attempts < _servers.Count)
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or TimeoutException && ++attempts < _servers.Count)
             {
                 // that server is down or unreachable: try the next one of the list
             }

@@ -106,7 +106,12 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilAcceptingAsync(TimeSpan deadline)
+    private Task WaitUntilAcceptingAsync(TimeSpan deadline) => WaitUntilListeningAsync(Port, deadline);
+
+    /// <summary>Completes once the web port (WebSocket, media, metrics) accepts connections; it opens just after the TCP listener.</summary>
+    public Task WaitForWebPortAsync(TimeSpan? deadline = null) => WaitUntilListeningAsync(WebPort, deadline ?? TimeSpan.FromSeconds(30));
+
+    private async Task WaitUntilListeningAsync(int port, TimeSpan deadline)
     {
         var until = DateTime.UtcNow + deadline;
         while (DateTime.UtcNow < until)
@@ -119,7 +124,7 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                await probe.ConnectAsync(IPAddress.Loopback, port);
                 return;
             }
             catch (SocketException)
@@ -128,7 +133,7 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
             }
         }
 
-        throw new TimeoutException($"node did not accept connections on {Port} within {deadline}:\n{Output}");
+        throw new TimeoutException($"node did not accept connections on {port} within {deadline}:\n{Output}");
     }
 
     /// <summary>kill -9: no shutdown hooks, no flushing.</summary>

@@ -11,8 +11,26 @@ public sealed class ServerAddressTests
     [InlineData("[::1]:4700", "tcp", "::1", 4700)]
     [InlineData("tcp://[::1]:4700", "tcp", "::1", 4700)]
     [InlineData("ws://web.example:8080", "ws", "web.example", 8080)]
+    [InlineData("WS://web.example:4780/", "ws", "web.example", 4780)]
     public void A_server_entry_parses_with_or_without_its_scheme(string text, string scheme, string host, int port) =>
         Assert.Equal(new ServerAddress(scheme, host, port), ServerAddress.Parse(text));
+
+    [Fact]
+    public void A_websocket_entry_uses_the_protocol_path_unless_it_names_one()
+    {
+        Assert.Equal(new Uri("ws://127.0.0.1:4780/v1/ws"), WebSocketFrameTransport.UriOf(ServerAddress.Parse("ws://127.0.0.1:4780")));
+        var named = ServerAddress.Parse("ws://chat.example:80/edge/v1/ws");
+        Assert.Equal("/edge/v1/ws", named.Path);
+        Assert.Equal(new Uri("ws://chat.example:80/edge/v1/ws"), WebSocketFrameTransport.UriOf(named));
+        Assert.Equal("ws://chat.example:80/edge/v1/ws", named.ToString());
+    }
+
+    [Fact]
+    public void A_path_on_a_tcp_entry_is_refused_with_a_reason()
+    {
+        Assert.False(ServerAddress.TryParse("tcp://host:4700/chat", out _, out var problem));
+        Assert.Contains("only a ws:// entry", problem);
+    }
 
     [Theory]
     [InlineData("")]
@@ -33,5 +51,5 @@ public sealed class ServerAddressTests
 
     [Fact]
     public async Task A_scheme_without_a_transport_is_refused_when_connecting() =>
-        await Assert.ThrowsAsync<NotSupportedException>(() => FrameTransports.ConnectAsync(ServerAddress.Parse("ws://localhost:1"), TimeSpan.FromSeconds(1), CancellationToken.None));
+        await Assert.ThrowsAsync<NotSupportedException>(() => FrameTransports.ConnectAsync(ServerAddress.Parse("quic://localhost:1"), TimeSpan.FromSeconds(1), CancellationToken.None));
 }

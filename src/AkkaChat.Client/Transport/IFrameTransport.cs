@@ -4,8 +4,8 @@ namespace AkkaChat.Client.Transport;
 
 /// <summary>
 /// The byte stream a <see cref="Wire.WireConnection"/> reads frames from and writes frames to.
-/// The TCP transport (<see cref="TcpFrameTransport"/>) is the only one today; another transport
-/// (a WebSocket, say) implements this interface and is chosen by the scheme of its
+/// Two implement it: TCP (<see cref="TcpFrameTransport"/>) and WebSocket
+/// (<see cref="WebSocketFrameTransport"/>), chosen by the scheme of the
 /// <see cref="ServerAddress"/> in <see cref="FrameTransports.ConnectAsync"/>.
 /// </summary>
 public interface IFrameTransport : IAsyncDisposable
@@ -34,12 +34,14 @@ public static class FrameTransports
 {
     /// <summary>
     /// Connects to <paramref name="address"/>. Throws <see cref="System.Net.Sockets.SocketException"/>
-    /// when the host is unknown or refuses, <see cref="TimeoutException"/> after <paramref name="timeout"/>,
+    /// when the host is unknown or refuses, <see cref="IOException"/> when a ws:// server answers without
+    /// upgrading, <see cref="TimeoutException"/> after <paramref name="timeout"/>,
     /// <see cref="NotSupportedException"/> for a scheme without a transport.
     /// </summary>
     public static Task<IFrameTransport> ConnectAsync(ServerAddress address, TimeSpan timeout, CancellationToken ct) => address.Scheme switch
     {
         ServerAddress.Tcp => TcpFrameTransport.ConnectAsync(address, timeout, ct),
-        _ => throw new NotSupportedException($"no transport for '{address.Scheme}://' (this SDK speaks {ServerAddress.Tcp}://)"),
+        ServerAddress.WebSocket => WebSocketFrameTransport.ConnectAsync(address, timeout, ct),
+        _ => throw new NotSupportedException($"no transport for '{address.Scheme}://' (this SDK speaks {ServerAddress.Tcp}:// and {ServerAddress.WebSocket}://)"),
     };
 }
