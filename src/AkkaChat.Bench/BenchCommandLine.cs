@@ -90,6 +90,12 @@ public static class BenchCommandLine
         DefaultValueFactory = _ => [],
     };
 
+    private static readonly Option<string> Transport = new("--transport")
+    {
+        Description = "How clients reach the node(s) the bench starts: tcp (the listen port) or ws (WebSocket on the web port)",
+        DefaultValueFactory = _ => "tcp",
+    };
+
     private static readonly Option<string> Out = new("--out", "-o") { Description = "Directory for the JSON and markdown results", DefaultValueFactory = _ => Path.Combine("bench", "results") };
 
     public static RootCommand Create()
@@ -127,7 +133,7 @@ public static class BenchCommandLine
     {
         var command = new Command(name, description);
         var users = kind == ScenarioKind.LatencyLadder ? LadderUsers : Users;
-        foreach (var option in new Option[] { Server, StartNode, NodePid, users, Workers, Concurrency, Out, SaturationP50, Storage, ConnectionString, Nodes, NodeSet }.Concat(specific))
+        foreach (var option in new Option[] { Server, StartNode, NodePid, users, Workers, Concurrency, Out, SaturationP50, Storage, ConnectionString, Nodes, NodeSet, Transport }.Concat(specific))
         {
             command.Options.Add(option);
         }
@@ -161,6 +167,7 @@ public static class BenchCommandLine
                 ConnectionString = result.GetValue(ConnectionString),
                 Nodes = result.GetValue(Nodes),
                 NodeSettings = result.GetValue(NodeSet) ?? [],
+                Transport = result.GetValue(Transport)!,
             };
             if (command.Options.Contains(Steps))
             {

@@ -49,17 +49,18 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
     /// <summary>The node processes whose CPU is measured: every node of a cluster, or the one node when its id is known.</summary>
     public IReadOnlyList<int> ProcessIds { get; init; } = ProcessId is { } pid ? [pid] : [];
 
+    /// <summary>Parses one --server entry: <c>host:port</c>, <c>tcp://host:port</c> or <c>ws://host:port</c> (the SDK's server address).</summary>
     public static bool TryParseServer(string server, out string host, out int port)
     {
         host = string.Empty;
         port = 0;
-        var colon = server.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(server.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        if (!Client.Transport.ServerAddress.TryParse(server, out var address)
+            || address.Scheme is not (Client.Transport.ServerAddress.Tcp or Client.Transport.ServerAddress.WebSocket))
         {
             return false;
         }
 
-        host = server[..colon].Trim('[', ']');
+        (host, port) = (address.Host, address.Port);
         return true;
     }
 }

@@ -71,6 +71,13 @@ public sealed record BenchOptions
     /// <summary>Nodes the bench starts: 1, or a cluster of several (PostgreSQL journal, users spread over the nodes).</summary>
     public int Nodes { get; init; } = 1;
 
+    /// <summary>
+    /// How the bench's clients reach nodes it starts: <c>tcp</c> (the listen port) or <c>ws</c> (the
+    /// WebSocket on the web port, one frame per binary message). With --server, each entry names its
+    /// transport itself (<c>ws://host:port</c>).
+    /// </summary>
+    public string Transport { get; init; } = "tcp";
+
     /// <summary>HOCON lines (<c>key = value</c>) passed with --set to every node the bench starts, after its own settings.</summary>
     public IReadOnlyList<string> NodeSettings { get; init; } = [];
 
@@ -96,6 +103,22 @@ public sealed record BenchOptions
         if (Server is not null && (ServerList.Length == 0 || ServerList.Any(s => !BenchNode.TryParseServer(s, out _, out _))))
         {
             return $"--server must be HOST:PORT or a comma-separated list of them, not '{Server}'";
+        }
+
+        if (Transport is not ("tcp" or "ws"))
+        {
+            return "--transport must be tcp or ws";
+        }
+
+        if (Transport == "ws" && !StartNode)
+        {
+            return "--transport ws applies to nodes the bench starts; with --server, write ws://HOST:PORT entries";
+        }
+
+        if (Scenario == ScenarioKind.IdleConnections && Layer is not IdleConnectionsLayer.User and not IdleConnectionsLayer.Connection
+            && (Transport == "ws" || ServerList.Any(s => s.StartsWith("ws://", StringComparison.OrdinalIgnoreCase))))
+        {
+            return "--layer stream and socket hold plain TCP sockets: use them with --transport tcp";
         }
 
         if (Storage is not ("sqlite" or "postgresql"))

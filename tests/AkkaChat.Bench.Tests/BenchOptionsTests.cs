@@ -40,6 +40,18 @@ public sealed class BenchOptionsTests
     }
 
     [Fact]
+    public void the_websocket_transport_is_chosen_for_started_nodes_or_by_ws_entries_of_the_server_list()
+    {
+        var run = new BenchOptions { Scenario = ScenarioKind.OneToOne, StartNode = true };
+
+        Assert.Null((run with { Transport = "ws" }).Validate());
+        Assert.Contains("--transport must be tcp or ws", (run with { Transport = "quic" }).Validate());
+        Assert.Contains("ws://HOST:PORT", new BenchOptions { Scenario = ScenarioKind.OneToOne, Server = "127.0.0.1:4700", Transport = "ws" }.Validate());
+        Assert.Null(new BenchOptions { Scenario = ScenarioKind.OneToOne, Server = "ws://127.0.0.1:4780,127.0.0.1:4700" }.Validate());
+        Assert.Contains("--transport tcp", new BenchOptions { Scenario = ScenarioKind.IdleConnections, StartNode = true, Transport = "ws", Layer = IdleConnectionsLayer.Socket }.Validate());
+    }
+
+    [Fact]
     public void a_comma_separated_server_list_names_the_nodes_of_a_cluster()
     {
         var cluster = new BenchOptions { Scenario = ScenarioKind.LatencyLadder, Server = "127.0.0.1:4701, 127.0.0.1:4702,127.0.0.1:4703" };

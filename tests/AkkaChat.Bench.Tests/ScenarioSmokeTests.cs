@@ -50,6 +50,17 @@ public sealed class ScenarioSmokeTests(BenchNodeFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task one_to_one_over_websocket_on_a_node_it_starts_delivers_messages_and_names_the_ws_endpoint()
+    {
+        var result = await BenchProcess.RunAsync(Deadline, [ScenarioNames.OneToOne, "--start-node", "--transport", "ws", "--users", "20", "--workers", "1", "--duration", "2s", "--rate", "200"]);
+
+        var json = AssertCompletedWithoutErrors(result, ScenarioNames.OneToOne, users: 20, workerProcesses: 1);
+        AssertMessagesDelivered(json);
+        Assert.StartsWith("ws://127.0.0.1:", json.GetProperty("node").GetProperty("endpoint").GetString());
+        Assert.Contains("Node: ws://127.0.0.1:", result.Markdown);
+    }
+
+    [Fact]
     public async Task offline_drain_times_every_login_until_its_queue_is_delivered()
     {
         var result = await BenchProcess.RunAsync(Deadline, [ScenarioNames.OfflineDrain, .. fixture.ServerArgs, "--users", "20", "--workers", "1", "--messages-per-user", "20"]);

@@ -22,7 +22,7 @@ public sealed class BenchUser(int index, string phone)
 /// <summary>Registers users in bulk, a bounded number at a time; each one stays connected and logged in.</summary>
 public static class Registration
 {
-    public static async Task RegisterAsync(Func<BenchUser, IPEndPoint> endpointOf, IReadOnlyList<BenchUser> users, int concurrency,
+    public static async Task RegisterAsync(Func<BenchUser, AkkaChat.Client.Transport.ServerAddress> endpointOf, IReadOnlyList<BenchUser> users, int concurrency,
         WorkerMetrics metrics, CancellationToken cancellationToken)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancellationToken };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using AkkaChat.Bench.Wire;
+using AkkaChat.Client.Transport;
 using AkkaChat.Client.Wire;
 
 namespace AkkaChat.Bench.Load;
@@ -29,9 +30,9 @@ public abstract class ScenarioLoad : IScenarioLoad
     {
         Plan = plan;
         Metrics = metrics;
-        _endpoints = plan.Servers.Length == 0
-            ? [Resolve(plan.Host, plan.Port)]
-            : plan.Servers.Select(s => BenchNode.TryParseServer(s, out var host, out var port) ? Resolve(host, port) : throw new ArgumentException($"not host:port: {s}")).ToArray();
+        _servers = plan.Servers.Length == 0
+            ? [ServerAddress.ForTcp(plan.Host, plan.Port)]
+            : plan.Servers.Select(ServerAddress.Parse).ToArray();
         Users = Enumerable.Range(plan.FirstUser, plan.UserCount).Select(i => new BenchUser(i, BenchPhones.Of(plan.PhonePrefix, i))).ToArray();
     }
 
@@ -39,13 +40,15 @@ public abstract class ScenarioLoad : IScenarioLoad
 
     protected WorkerMetrics Metrics { get; }
 
-    private readonly IPEndPoint[] _endpoints;
+    private readonly ServerAddress[] _servers;
 
-    /// <summary>The node user <paramref name="user"/> connects to: see <see cref="WorkerPlan.Servers"/>.</summary>
-    protected IPEndPoint EndpointOf(BenchUser user) => _endpoints[user.Index % _endpoints.Length];
+    /// <summary>The node (and transport: tcp:// or ws://) user <paramref name="user"/> connects to: see <see cref="WorkerPlan.Servers"/>.</summary>
+    protected ServerAddress EndpointOf(BenchUser user) => _servers[user.Index % _servers.Length];
 
-    /// <summary>The first node of the run: where idle-connections' plain sockets (one node) connect.</summary>
-    protected IPEndPoint Endpoint => _endpoints[0];
+    /// <summary>The first node of the run as a TCP endpoint: where idle-connections' plain sockets (one node, TCP only) connect.</summary>
+    protected IPEndPoint Endpoint => _servers[0].Scheme == ServerAddress.Tcp
+        ? Resolve(_servers[0].Host, _servers[0].Port)
+        : throw new ArgumentException($"plain sockets connect over TCP only, not to {_servers[0]}");
 
     protected BenchUser[] Users { get; }
 

@@ -25,17 +25,21 @@ public sealed partial class BenchNodes : IAsyncDisposable
     /// <summary>Where a single node started for idle-connections writes its heap report (docs/performance.md).</summary>
     private string? _heapFile;
 
-    public BenchNode Node => _nodes.Count == 1
+    /// <summary>tcp or ws: how the run's clients reach these nodes.</summary>
+    private string _transport = "tcp";
+
+    public BenchNode Node => _nodes.Count == 1 && _transport == "tcp"
         ? new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true, _heapFile)
-        : new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true)
+        : new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true, _heapFile)
         {
-            Servers = _nodes.Select(n => $"127.0.0.1:{n.Port}").ToArray(),
+            Servers = _nodes.Select(n => n.ServerFor(_transport)).ToArray(),
             ProcessIds = _nodes.Select(n => n.ProcessId).ToArray(),
         };
 
     public static async Task<BenchNodes> StartAsync(BenchOptions options)
     {
-        var set = new BenchNodes();
+        var set = new BenchNodes { _transport = options.Transport };
+        var withWebPort = options.Transport == "ws";
         var storage = options.Storage == "postgresql"
             ? $"akkachat.storage.provider = postgresql\nakkachat.storage.connection-string = \"{options.ConnectionString!.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"\n"
             : string.Empty;
@@ -46,7 +50,7 @@ public sealed partial class BenchNodes : IAsyncDisposable
             {
                 set._heapFile = Path.Combine(Path.GetTempPath(), $"akkachat-bench-heap-{Guid.NewGuid():N}");
                 set.Hocon = BenchNode.HoconFor(options, set._heapFile) + "\n" + storage;
-                set._nodes.Add(await NodeLauncher.StartAsync(set.Hocon, arguments));
+                set._nodes.Add(await NodeLauncher.StartAsync(set.Hocon, arguments, withWebPort: withWebPort));
                 return set;
             }
 
@@ -55,7 +59,7 @@ public sealed partial class BenchNodes : IAsyncDisposable
             // AwaitClusterUpAsync reads the leader's "moving node ... to [Up]" lines, which Akka logs at info.
             set.Hocon = BenchNode.Hocon + "\n" + storage + $"akka.cluster.seed-nodes = [{seeds}]\nakkachat.log.akka-level = info\n";
             var starts = remotePorts.Select((remotePort, i) => NodeLauncher.StartAsync(
-                set.Hocon + $"akkachat.node-name = \"node-{i + 1}\"\nakka.remote.dot-netty.tcp.port = {remotePort}\n", arguments)).ToList();
+                set.Hocon + $"akkachat.node-name = \"node-{i + 1}\"\nakka.remote.dot-netty.tcp.port = {remotePort}\n", arguments, withWebPort: withWebPort)).ToList();
             foreach (var start in starts)
             {
                 try

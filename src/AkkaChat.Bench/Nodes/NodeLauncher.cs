@@ -21,10 +21,11 @@ public sealed class NodeLauncher : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly Process _process;
 
-    private NodeLauncher(Process process, int port, string dataDir)
+    private NodeLauncher(Process process, int port, int? webPort, string dataDir)
     {
         _process = process;
         Port = port;
+        WebPort = webPort;
         DataDir = dataDir;
     }
 
@@ -32,6 +33,14 @@ public sealed class NodeLauncher : IAsyncDisposable
         ?? typeof(NodeLauncher).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "AkkaChat.NodeAssembly").Value!;
 
     public int Port { get; }
+
+    /// <summary>The web port (WebSocket, media), when the node was started with one.</summary>
+    public int? WebPort { get; }
+
+    /// <summary>Where a client of <paramref name="transport"/> (tcp or ws) connects to this node.</summary>
+    public string ServerFor(string transport) => transport == "ws"
+        ? $"ws://127.0.0.1:{WebPort ?? throw new InvalidOperationException("the node was started without a web port")}"
+        : $"127.0.0.1:{Port}";
 
     public string DataDir { get; }
 
@@ -56,9 +65,11 @@ public sealed class NodeLauncher : IAsyncDisposable
     /// <summary>
     /// Starts a node with <paramref name="hocon"/> layered over its defaults, in a fresh data
     /// directory, plus <paramref name="arguments"/> (--storage, --connection-string, ...), and waits
-    /// until it accepts connections.
+    /// until it accepts connections. With <paramref name="withWebPort"/> the node also serves its web
+    /// port (WebSocket, media) on a free loopback port, and the start waits for it too; without, the
+    /// web port is off, so it costs the measured node nothing.
     /// </summary>
-    public static async Task<NodeLauncher> StartAsync(string hocon, IEnumerable<string> arguments, int? port = null)
+    public static async Task<NodeLauncher> StartAsync(string hocon, IEnumerable<string> arguments, int? port = null, bool withWebPort = false)
     {
         if (!File.Exists(NodeAssembly))
         {
@@ -69,8 +80,9 @@ public sealed class NodeLauncher : IAsyncDisposable
         var configFile = Path.Combine(dataDir, "node.conf");
         await File.WriteAllTextAsync(configFile, hocon);
         var listenPort = port ?? FreePort();
+        int? webPort = withWebPort ? FreePort() : null;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[NodeAssembly, "--config", configFile, "--port", listenPort.ToString(), "--data-dir", Path.Combine(dataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\"", "--set", "akkachat.management.port = 0", "--set", "akkachat.web.port = 0"])
+        foreach (var arg in (string[])[NodeAssembly, "--config", configFile, "--port", listenPort.ToString(), "--data-dir", Path.Combine(dataDir, "data"), "--set", "akkachat.listen.host = \"127.0.0.1\"", "--set", "akkachat.management.port = 0", "--set", "akkachat.web.host = \"127.0.0.1\"", "--set", $"akkachat.web.port = {webPort ?? 0}"])
         {
             start.ArgumentList.Add(arg);
         }
@@ -81,14 +93,18 @@ public sealed class NodeLauncher : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new BenchSetupException("could not start the node");
-        var node = new NodeLauncher(process, listenPort, dataDir);
+        var node = new NodeLauncher(process, listenPort, webPort, dataDir);
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
         {
-            await node.WaitUntilAcceptingAsync();
+            await node.WaitUntilAcceptingAsync(node.Port);
+            if (webPort is { } web)
+            {
+                await node.WaitUntilAcceptingAsync(web);
+            }
         }
         catch
         {
@@ -110,7 +126,7 @@ public sealed class NodeLauncher : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilAcceptingAsync()
+    private async Task WaitUntilAcceptingAsync(int port)
     {
         var until = DateTime.UtcNow + StartDeadline;
         while (DateTime.UtcNow < until)
@@ -123,7 +139,7 @@ public sealed class NodeLauncher : IAsyncDisposable
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                await probe.ConnectAsync(IPAddress.Loopback, port);
                 return;
             }
             catch (SocketException)
@@ -133,7 +149,7 @@ public sealed class NodeLauncher : IAsyncDisposable
             }
         }
 
-        throw new TimeoutException($"the node did not accept connections on {Port} within {StartDeadline.TotalSeconds:0} s:\n{Output}");
+        throw new TimeoutException($"the node did not accept connections on {port} within {StartDeadline.TotalSeconds:0} s:\n{Output}");
     }
 
     /// <summary>Kills the node (it holds nothing the bench needs) and deletes its data directory.</summary>

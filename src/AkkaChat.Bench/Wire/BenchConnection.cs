@@ -65,11 +65,8 @@ public sealed class BenchConnection : IFrameReceiver, IAsyncDisposable
     /// <summary>False once the bench began closing the connection or the connection was lost.</summary>
     public bool IsOpen => !_closing;
 
-    public static async Task<BenchConnection> ConnectAsync(IPEndPoint endpoint, string phone, CancellationToken cancellationToken)
-    {
-        var address = ServerAddress.ForTcp(endpoint.Address.ToString(), endpoint.Port);
-        return new BenchConnection(await WireConnection.OpenAsync(address, AnswerTimeout, cancellationToken), phone);
-    }
+    public static async Task<BenchConnection> ConnectAsync(ServerAddress address, string phone, CancellationToken cancellationToken) =>
+        new(await WireConnection.OpenAsync(address, AnswerTimeout, cancellationToken), phone);
 
     // ---- stage 1: request and answer ----
 
