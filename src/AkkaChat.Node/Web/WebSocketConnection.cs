@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.WebSockets;
 using Akka;
@@ -27,7 +28,6 @@ internal sealed class WebSocketConnection
     private readonly WebSocket _socket;
     private readonly TimeSpan _closeTimeout;
     private readonly SemaphoreSlim _sending = new(1, 1);
-    private readonly byte[] _receiveBuffer = new byte[FrameLayout.MaxFrameSize];
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "closed";
     private bool _clientClosed;
@@ -59,22 +59,20 @@ internal sealed class WebSocketConnection
 
     /// <summary>
     /// The next binary message, checked to be exactly one frame; null once the client closed or the
-    /// message broke the transport's rule (then ERROR{MALFORMED} has been sent).
+    /// message broke the transport's rule (then ERROR{MALFORMED} has been sent). An idle connection
+    /// holds no receive buffer: a zero-byte receive waits for the next message, and only then is a
+    /// buffer of the largest frame rented from the shared pool, for as long as that message takes.
     /// </summary>
     private async Task<ByteString?> ReceiveFrameAsync()
     {
+        byte[]? buffer = null;
         try
         {
+            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+            buffer = ArrayPool<byte>.Shared.Rent(FrameLayout.MaxFrameSize);
             var length = 0;
             while (true)
             {
-                if (length == _receiveBuffer.Length)
-                {
-                    await RefuseAsync(WebSocketCloseStatus.MessageTooBig, $"a message is at most one frame ({FrameLayout.MaxFrameSize} bytes)");
-                    return null;
-                }
-
-                var result = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(length), CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     _clientClosed = true;
@@ -92,22 +90,37 @@ internal sealed class WebSocketConnection
                 {
                     break;
                 }
+
+                if (length == FrameLayout.MaxFrameSize)
+                {
+                    await RefuseAsync(WebSocketCloseStatus.MessageTooBig, $"a message is at most one frame ({FrameLayout.MaxFrameSize} bytes)");
+                    return null;
+                }
+
+                result = await _socket.ReceiveAsync(buffer.AsMemory(length, FrameLayout.MaxFrameSize - length), CancellationToken.None);
             }
 
             // A wrong version byte goes through: the stage answers UNSUPPORTED_VERSION as on TCP.
-            if (length == 0 || (_receiveBuffer[0] == FrameLayout.Version &&
-                (length < FrameLayout.HeaderSize || FrameLayout.HeaderSize + BinaryPrimitives.ReadUInt16BigEndian(_receiveBuffer.AsSpan(2)) != length)))
+            if (length == 0 || (buffer[0] == FrameLayout.Version &&
+                (length < FrameLayout.HeaderSize || FrameLayout.HeaderSize + BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(2)) != length)))
             {
                 await RefuseAsync(WebSocketCloseStatus.ProtocolError, "a binary message must hold exactly one frame");
                 return null;
             }
 
-            return ByteString.CopyFrom(_receiveBuffer, 0, length);
+            return ByteString.CopyFrom(buffer, 0, length);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             _clientClosed = true; // the socket broke or was aborted: nothing more to read
             return null;
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
