@@ -32,17 +32,9 @@ public sealed class CliProcess : IAsyncDisposable
         _process = process;
     }
 
-    public static CliProcess Start(string home, params string[] args) => Start(home, terminal: false, args);
-
-    /// <summary>
-    /// akkachat on a pseudo-terminal (util-linux <c>script</c>): it sees a terminal, reads keys one by
-    /// one, and draws with escape sequences; what is written to its input arrives as typed keys.
-    /// </summary>
-    public static CliProcess StartInTerminal(string home, params string[] args) => Start(home, terminal: true, args);
-
-    private static CliProcess Start(string home, bool terminal, string[] args)
+    public static CliProcess Start(string home, params string[] args)
     {
-        var start = new ProcessStartInfo(terminal ? "script" : "dotnet")
+        var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -51,25 +43,10 @@ public sealed class CliProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        if (terminal)
+        start.ArgumentList.Add(Assembly);
+        foreach (var arg in args)
         {
-            // script -q (no banner) -f (flush) -e (its exit code) -c COMMAND, no typescript file.
-            // A terminal of 200 x 50: one notice is one row.
-            var command = "stty cols 200 rows 50; " + string.Join(" ", new[] { "dotnet", Assembly }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
-            foreach (var arg in new[] { "-qfec", command, "/dev/null" })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["TERM"] = "xterm";
-        }
-        else
-        {
-            start.ArgumentList.Add(Assembly);
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
+            start.ArgumentList.Add(arg);
         }
 
         start.Environment["AKKACHAT_HOME"] = home;
@@ -98,13 +75,6 @@ public sealed class CliProcess : IAsyncDisposable
     public void WriteLine(string line)
     {
         _process.StandardInput.WriteLine(line);
-        _process.StandardInput.Flush();
-    }
-
-    /// <summary>Writes <paramref name="keys"/> to the input as they are, with no line end.</summary>
-    public void Type(string keys)
-    {
-        _process.StandardInput.Write(keys);
         _process.StandardInput.Flush();
     }
 

@@ -132,20 +132,20 @@ public sealed class SocialCliTests(NodeFixture fixture) : IClassFixture<NodeFixt
         var (alice, bob) = await RegisterTwoAsync();
         await using var bobChat = CliProcess.Start(Home, "chat", alice, "--as", bob);
         await bobChat.WaitForLineAsync(l => l.StartsWith("chatting with"), "bob's chat is logged in", stderr: true);
-        await using var aliceChat = CliProcess.StartInTerminal(Home, "chat", bob, "--as", alice);
-        await aliceChat.WaitForLineAsync(l => l.Contains("chatting with"), "alice's chat is logged in");
+        await using var aliceChat = PseudoTerminal.Start(Home, "chat", bob, "--as", alice);
+        await aliceChat.WaitForAsync("chatting with", "alice's chat is logged in");
 
-        aliceChat.Type("hel");
+        await aliceChat.TypeAsync("hel");
         await bobChat.WaitForLineAsync(l => l == $"typing: {alice} is typing…", "bob sees alice typing", stderr: true);
         // No key for 3 s: alice's chat sends PAUSED.
         await bobChat.WaitForLineAsync(l => l == "typing: nobody", "bob sees alice stop", stderr: true, timeout: TimeSpan.FromSeconds(30));
 
-        aliceChat.Type("lo\r");
+        await aliceChat.TypeAsync("lo\r");
         await bobChat.WaitForLineAsync(l => l.EndsWith($"{alice}: hello"), "bob's chat shows the line");
-        aliceChat.Type("\u0004"); // Ctrl+D on an empty line leaves
+        await aliceChat.TypeAsync("\u0004"); // Ctrl+D on an empty line leaves
         bobChat.WriteLine("/quit");
         Assert.Equal(0, (await bobChat.WaitForExitAsync()).ExitCode);
-        Assert.Equal(0, (await aliceChat.WaitForExitAsync()).ExitCode);
+        Assert.Equal(0, await aliceChat.WaitForExitAsync());
         var typing = bobChat.Stderr.Split('\n').Where(l => l.StartsWith("typing:")).ToArray();
         Assert.Equal(new[] { $"typing: {alice} is typing…", "typing: nobody", $"typing: {alice} is typing…", "typing: nobody" }, typing);
     }
