@@ -258,22 +258,8 @@ public sealed class ChatSession : IAsyncDisposable
     }
 
     /// <summary>A group request (create, get, add...), made again on the next node when the current one is left mid-request.</summary>
-    public async Task<GroupChanged> GroupRequestAsync(Func<AkkaChatClient, CancellationToken, Task<GroupChanged>> request, CancellationToken ct)
-    {
-        while (true)
-        {
-            var (client, lost, switched) = Current();
-            try
-            {
-                using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
-                return await request(client, both.Token);
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested && (lost.IsCancellationRequested || e is ObjectDisposedException) && _servers.Count > 1)
-            {
-                await switched.WaitAsync(ct);
-            }
-        }
-    }
+    public Task<GroupChanged> GroupRequestAsync(Func<AkkaChatClient, CancellationToken, Task<GroupChanged>> request, CancellationToken ct) =>
+        RequestAsync(request, ct);
 
     /// <summary>Any request (contacts sync, status post...), made again on the next node when the current one is left mid-request.</summary>
     public async Task<T> RequestAsync<T>(Func<AkkaChatClient, CancellationToken, Task<T>> request, CancellationToken ct)
