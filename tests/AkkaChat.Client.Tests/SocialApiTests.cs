@@ -25,6 +25,22 @@ public sealed class SocialApiTests(NodeFixture fixture) : IClassFixture<NodeFixt
     }
 
     [Fact]
+    public async Task A_sync_over_the_nodes_max_sync_fails_with_bad_request_and_the_next_sync_is_answered()
+    {
+        await using var node = await NodeProcess.StartAsync(NodeFixture.Config + "\nakkachat.contacts.max-sync = 2");
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
+        await using var a = await Clients.RegisterAsync(node, alice);
+        await using var b = await Clients.RegisterAsync(node, bob);
+
+        var refused = await Assert.ThrowsAsync<AkkaChatException>(() => a.SyncContactsAsync([bob, TestPhones.New(), TestPhones.New()]).WaitAsync(Clients.Timeout));
+
+        Assert.Equal(ErrorCode.BadRequest, refused.Code);
+        Assert.Equal(new[] { bob }, await a.SyncContactsAsync([bob]).WaitAsync(Clients.Timeout));
+        var tooMany = await Assert.ThrowsAsync<AkkaChatException>(() => a.SyncContactsAsync(Enumerable.Range(0, 5_000).Select(_ => TestPhones.New())));
+        Assert.Equal(ErrorCode.TooLarge, tooMany.Code);
+    }
+
+    [Fact]
     public async Task Presence_is_reported_at_once_then_on_each_change_and_again_after_a_reconnect()
     {
         var (alice, bob) = (TestPhones.New(), TestPhones.New());
