@@ -25,6 +25,8 @@ public sealed class ChatSession : IAsyncDisposable
     private int _index;
     private TaskCompletionSource _switched = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource _current = new();
+    // The numbers whose presence is watched: subscribed again on each node moved to. Guarded by _gate.
+    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
 
     private ChatSession(ServerList servers, Credentials credentials, Func<ServerAddress, ClientOptions> options)
     {
@@ -67,6 +69,16 @@ public sealed class ChatSession : IAsyncDisposable
         try
         {
             Login = await client.LoginAsync(_credentials, ct);
+            string[] watched;
+            lock (_gate)
+            {
+                watched = _watched.ToArray();
+            }
+
+            if (watched.Length > 0)
+            {
+                await client.SubscribePresenceAsync(watched, ct); // subscriptions ended with the node left
+            }
         }
         catch
         {
@@ -246,7 +258,11 @@ public sealed class ChatSession : IAsyncDisposable
     }
 
     /// <summary>A group request (create, get, add...), made again on the next node when the current one is left mid-request.</summary>
-    public async Task<GroupChanged> GroupRequestAsync(Func<AkkaChatClient, CancellationToken, Task<GroupChanged>> request, CancellationToken ct)
+    public Task<GroupChanged> GroupRequestAsync(Func<AkkaChatClient, CancellationToken, Task<GroupChanged>> request, CancellationToken ct) =>
+        RequestAsync(request, ct);
+
+    /// <summary>Any request (contacts sync, status post...), made again on the next node when the current one is left mid-request.</summary>
+    public async Task<T> RequestAsync<T>(Func<AkkaChatClient, CancellationToken, Task<T>> request, CancellationToken ct)
     {
         while (true)
         {
@@ -260,6 +276,31 @@ public sealed class ChatSession : IAsyncDisposable
             {
                 await switched.WaitAsync(ct);
             }
+        }
+    }
+
+    /// <summary>Watches presence; after a move to another node its client subscribes to every number watched again.</summary>
+    public Task SubscribePresenceAsync(IReadOnlyCollection<string> phones, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            _watched.UnionWith(phones);
+        }
+
+        return RequestAsync(async (c, t) => { await c.SubscribePresenceAsync(phones, t); return true; }, ct);
+    }
+
+    /// <summary>TYPING on the current node; false (dropped) when there is no open connection.</summary>
+    public async Task<bool> SendTypingAsync(string to, TypingState state)
+    {
+        var (client, _, _) = Current();
+        try
+        {
+            return await client.SendTypingAsync(to, state);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // moving to another node: an indicator is worth nothing later
         }
     }
 

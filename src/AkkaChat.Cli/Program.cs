@@ -13,6 +13,9 @@ var root = new RootCommand("akkachat: chat with an AkkaChat node from the comman
     ListenCommand.Create(),
     ChatCommand.Create(),
     GroupCommand.Create(),
+    PresenceCommand.Create(),
+    ContactsCommand.Create(),
+    StatusCommand.Create(),
 };
 
 // `akkachat` alone and `akkachat help [command]` print the help, as --help does.

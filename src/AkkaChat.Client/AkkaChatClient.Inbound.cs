@@ -23,10 +23,16 @@ public sealed partial class AkkaChatClient
     {
         switch (frame.Message)
         {
+            case SendAck ack when CompleteStatusPost(ack):
+                break;
             case SendAck ack:
                 Finish(ack.ClientMsgId, null, p => p.Completion.TrySetResult(ack));
                 break;
             case Error error when error.Ref.Length > 0 && FailGroupRequest(error):
+                break;
+            case Error error when error.Ref.Length > 0 && FailStatusPost(error):
+                break;
+            case Error error when error.Ref.Length == 0 && FailContactsSync(error):
                 break;
             case Error error when error.Ref.Length > 0 && Finish(error.Ref, null, p => p.Completion.TrySetException(new AkkaChatException(error.ErrorCode, error.Message, error.Ref))):
                 break;
@@ -44,7 +50,16 @@ public sealed partial class AkkaChatClient
                     r.Seq, r.ServerMsgId, r.ClientMsgId, (ReceiptStatus)r.Status, r.By, DateTimeOffset.FromUnixTimeMilliseconds(r.AtMs), r.GroupId));
                 break;
             case StatusUpdate s:
-                await EmitAsync(s.Seq, "s:" + s.StatusId, () => new FrameReceived(s.Seq, frame.Type, s));
+                await EmitAsync(s.Seq, "s:" + s.StatusId, () => StatusReceived.Of(s));
+                break;
+            case Presence p:
+                await EmitAsync(0, null, () => PresenceChanged.From(p));
+                break;
+            case TypingNotify t:
+                await EmitAsync(0, null, () => new TypingChanged(t.From, (TypingState)t.State, t.GroupId));
+                break;
+            case ContactsResult c:
+                CompleteContactsSync(c);
                 break;
             case GroupInfo g:
                 CompleteGroupRequest(g);

@@ -46,8 +46,8 @@ public sealed record ReceiptReceived(
 public sealed record ServerErrorReceived(ErrorCode Code, string Message, string Ref) : ChatEvent(0UL);
 
 /// <summary>
-/// A frame this version of the SDK does not model (STATUS_UPDATE, TYPING_NOTIFY,
-/// PRESENCE, ...), with its protobuf payload. Queued ones (Seq above 0) are acknowledged like the rest.
+/// A frame this version of the SDK does not model (a frame type added to the protocol after it),
+/// with its protobuf payload. Queued ones (Seq above 0) are acknowledged like the rest.
 /// </summary>
 public sealed record FrameReceived(ulong Seq, FrameType Type, IMessage Payload) : ChatEvent(Seq);
 
@@ -69,4 +69,47 @@ public sealed record GroupChanged(ulong Seq, string RequestId, string GroupId, s
 
     public static GroupChanged From(AkkaChat.Protocol.Messages.GroupInfo info) =>
         new(info.Seq, info.RequestId, info.GroupId, info.Subject, info.Members.Select(m => new GroupMemberInfo(m.Phone, m.Admin)).ToArray(), info.Version);
+}
+
+/// <summary>
+/// PRESENCE: <see cref="Phone"/> is online, or offline and last seen at <see cref="LastSeen"/> (null
+/// when the node does not know: never seen, forgotten, or a number this user may not watch). Sent at
+/// once for each number of <see cref="AkkaChatClient.SubscribePresenceAsync"/>, then on each change
+/// while the session lasts. Not queued (Seq 0): nothing is kept for a client that is away.
+/// </summary>
+public sealed record PresenceChanged(string Phone, bool Online, DateTimeOffset? LastSeen) : ChatEvent(0UL)
+{
+    public static PresenceChanged From(AkkaChat.Protocol.Messages.Presence p) =>
+        new(p.Phone, p.Online, p.LastSeenMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(p.LastSeenMs) : null);
+}
+
+/// <summary>
+/// TYPING_NOTIFY: <see cref="From"/> is composing, recording a voice message, or paused, in the
+/// one-to-one chat with this user (<see cref="GroupId"/> empty) or in a group. Not queued (Seq 0).
+/// </summary>
+public sealed record TypingChanged(string From, TypingState State, string GroupId) : ChatEvent(0UL);
+
+/// <summary>
+/// A 24-hour status of a mutual contact (STATUS_UPDATE, queued): text, or a medium by
+/// <see cref="MediaId"/>. The node never sends one after <see cref="ExpiresAt"/>; an application
+/// that shows statuses later hides them from then on (<see cref="IsExpired"/>).
+/// </summary>
+public sealed record StatusReceived(
+    ulong Seq,
+    string StatusId,
+    string From,
+    MessageKind Kind,
+    ReadOnlyMemory<byte> Body,
+    string MediaId,
+    DateTimeOffset PostedAt,
+    DateTimeOffset ExpiresAt) : ChatEvent(Seq)
+{
+    /// <summary>The body read as UTF-8, as TEXT statuses (and a medium's caption) carry it.</summary>
+    public string Text => Encoding.UTF8.GetString(Body.Span);
+
+    public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
+
+    public static StatusReceived Of(AkkaChat.Protocol.Messages.StatusUpdate s) =>
+        new(s.Seq, s.StatusId, s.From, (MessageKind)s.Kind, s.Body.Memory, s.MediaId,
+            DateTimeOffset.FromUnixTimeMilliseconds(s.PostedAtMs), DateTimeOffset.FromUnixTimeMilliseconds(s.ExpiresAtMs));
 }

@@ -1,3 +1,5 @@
+using Spectre.Console;
+
 namespace AkkaChat.Cli.Chat;
 
 /// <summary>How far a sent line got. Only ever advances.</summary>
@@ -147,6 +149,12 @@ public interface IChatView : IDisposable
 
     /// <summary>Anything else worth a line, in Spectre markup.</summary>
     void Notice(string markup);
+
+    /// <summary>Who is typing (<see cref="PeerTyping.Text"/>), shown until the next call; empty when nobody is.</summary>
+    void ShowTyping(string text);
+
+    /// <summary>Raised (on the input thread, must not block) when a key changed a non-empty input: the user is typing.</summary>
+    event Action? Typed;
 }
 
 /// <summary>
@@ -167,6 +175,16 @@ public sealed class PlainChatView : IChatView
     public void Update(SentLine line) => Write($"{Output.Time(line.At)} you: {line.Text}  {Mark(line)}{(line.Recipients > 0 && line.State != LineState.Failed ? "  " + line.MemberMarks : string.Empty)}");
 
     public void Incoming(string from, string text, DateTimeOffset at) => Write($"{Output.Time(at)} {from}: {text}");
+
+    /// <summary>Each change is a notice: <c>typing: +15550002 is typing…</c>, then <c>typing: nobody</c>.</summary>
+    public void ShowTyping(string text) => Notice($"typing: {(text.Length > 0 ? text : "nobody")}".EscapeMarkup());
+
+    /// <summary>Lines are read whole from standard input: there are no keys to report.</summary>
+    public event Action? Typed
+    {
+        add { }
+        remove { }
+    }
 
     public void Notice(string markup)
     {

@@ -26,6 +26,8 @@ public sealed class TerminalChatView : IChatView
     private readonly TextWriter _out = Console.Out;
     // Rows printed above the prompt since the chat began; the prompt is on row _rows.
     private long _rows;
+    // Who is typing, shown in front of the prompt.
+    private string _typing = string.Empty;
 
     public TerminalChatView(int maxBytes)
     {
@@ -40,11 +42,14 @@ public sealed class TerminalChatView : IChatView
 
     public Task<string?> ReadLineAsync(CancellationToken ct) => Task.Run(ReadLine, ct).WaitAsync(ct);
 
+    public event Action? Typed;
+
     private string? ReadLine()
     {
         while (true)
         {
             var key = Console.ReadKey(intercept: true);
+            var before = _input.Bytes;
             lock (_gate)
             {
                 switch (key.Key)
@@ -80,6 +85,20 @@ public sealed class TerminalChatView : IChatView
                     DrawPrompt(); // once per burst: a paste is drawn after its last key
                 }
             }
+
+            if (_input.Bytes != before && _input.Length > 0)
+            {
+                Typed?.Invoke();
+            }
+        }
+    }
+
+    public void ShowTyping(string text)
+    {
+        lock (_gate)
+        {
+            _typing = Clean(text);
+            DrawPrompt();
         }
     }
 
@@ -198,8 +217,10 @@ public sealed class TerminalChatView : IChatView
     private void DrawPrompt()
     {
         // Only the end of a long input fits on the one prompt row; the counter says how much there is.
-        var (visible, counter) = _input.Row(Width - Prompt.Length - 1);
-        _out.Write($"\r\e[2K{Bold}{Prompt}{Reset}{visible}{(counter.Length > 0 ? $"{(_input.Full ? Red : Grey)}{counter}{Reset}" : string.Empty)}");
+        // Who is typing goes in front of the prompt, cut so the input keeps at least half the row.
+        var typing = _typing.Length == 0 ? string.Empty : (_typing.Length > Width / 2 ? _typing[..(Width / 2 - 1)] + "…" : _typing) + " ";
+        var (visible, counter) = _input.Row(Width - typing.Length - Prompt.Length - 1);
+        _out.Write($"\r\e[2K{Grey}{typing}{Reset}{Bold}{Prompt}{Reset}{visible}{(counter.Length > 0 ? $"{(_input.Full ? Red : Grey)}{counter}{Reset}" : string.Empty)}");
         _out.Flush();
     }
 

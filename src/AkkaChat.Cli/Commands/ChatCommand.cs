@@ -12,6 +12,9 @@ namespace AkkaChat.Cli.Commands;
 /// ✓✓ delivered and ✓✓ read (RECEIPT). Messages from PEER are shown and marked read. /quit or
 /// Ctrl+D (end of input) leaves once every line sent is stored. With a group (g:id) each line also
 /// counts the members that got it and read it (<c>delivered 2/3 read 1/3</c>), one receipt per member.
+/// Typing indicators go both ways (<see cref="ChatTyping"/>): the peer's are shown while they type, and
+/// on a terminal the user's own keys send COMPOSING, then PAUSED after a pause or with the line.
+/// Non-text messages show their kind (<see cref="MessageKinds"/>).
 /// </summary>
 public static class ChatCommand
 {
@@ -58,6 +61,7 @@ public static class ChatCommand
         // In a group chat: the other members, for the per-member receipt counts.
         private int _recipients;
         private string _me = string.Empty;
+        private ChatTyping? _typing;
 
         public async Task RunAsync(string me, CancellationToken ct)
         {
@@ -84,6 +88,7 @@ public static class ChatCommand
             };
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            await using var typing = _typing = new ChatTyping(client, peer, view);
             var receiving = ReceiveAsync(stop);
             try
             {
@@ -144,6 +149,7 @@ public static class ChatCommand
             }
 
             view.Show(line);
+            _typing?.LineSent();
             var sending = SendAsync(line);
             lock (_sending)
             {
@@ -196,11 +202,18 @@ public static class ChatCommand
                     switch (e)
                     {
                         case MessageReceived m when IsFromPeer(m):
-                            view.Incoming(m.From, m.Kind == MessageKind.Text ? m.Text : $"({m.Kind.ToString().ToLowerInvariant()} {m.MediaId})", m.SentAt);
+                            _typing?.MessageFrom(m.From);
+                            view.Incoming(m.From, MessageKinds.Describe(m.Kind, m.MediaId, m.Text), m.SentAt);
                             await client.MarkReadAsync(m.From, [m.ServerMsgId], ct); // it is on screen
                             break;
                         case MessageReceived m:
-                            view.Notice($"{m.From}: {(m.Kind == MessageKind.Text ? m.Text : m.Kind.ToString()).EscapeMarkup()}");
+                            view.Notice($"{m.From}: {MessageKinds.Describe(m.Kind, m.MediaId, m.Text).EscapeMarkup()}");
+                            break;
+                        case TypingChanged t:
+                            _typing?.Received(t);
+                            break;
+                        case StatusReceived st:
+                            view.Notice($"status from {st.From}: {MessageKinds.Describe(st.Kind, st.MediaId, st.Text).EscapeMarkup()}");
                             break;
                         case ReceiptReceived r when r.GroupId.Length > 0 && Find(r.ClientMsgId) is { Recipients: > 0 } line:
                             if (line.RecordReceipt(r.By, r.Status == ReceiptStatus.Read ? LineState.Read : LineState.Delivered))

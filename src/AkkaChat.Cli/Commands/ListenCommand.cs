@@ -8,7 +8,7 @@ namespace AkkaChat.Cli.Commands;
 
 /// <summary>
 /// <c>akkachat listen [--as PHONE] [--count N] [--timeout D] [--json]</c>: prints incoming messages and
-/// receipts as they arrive, until Ctrl+C, N of them, or the timeout. Each is acknowledged once
+/// receipts (and group changes and statuses) as they arrive, until Ctrl+C, N messages and receipts, or the timeout. Each is acknowledged once
 /// printed, so the node then deletes it (and a message's sender gets its DELIVERED receipt).
 /// With <c>--count</c> and <c>--timeout</c> together, reaching the timeout first is an error.
 /// </summary>
@@ -96,8 +96,12 @@ public static class ListenCommand
         return command;
     }
 
-    /// <summary>Prints one event; true for the messages and receipts that --count counts.</summary>
-    private static bool Print(ChatEvent e, bool asJson)
+    /// <summary>
+    /// Prints one event; true for the messages and receipts that --count counts. The other commands
+    /// that read events (presence watch, status feed) print queued items with it too, so that nothing
+    /// is acknowledged without being shown.
+    /// </summary>
+    internal static bool Print(ChatEvent e, bool asJson)
     {
         switch (e)
         {
@@ -113,7 +117,7 @@ public static class ListenCommand
                 else
                 {
                     var group = m.GroupId.Length > 0 ? $" in g:{m.GroupId}" : string.Empty;
-                    var body = m.Kind == MessageKind.Text ? m.Text.EscapeMarkup() : $"[italic]{m.Kind.ToString().ToLowerInvariant()} {m.MediaId.EscapeMarkup()}[/]";
+                    var body = m.Kind == MessageKind.Text ? m.Text.EscapeMarkup() : $"[italic]{MessageKinds.Describe(m.Kind, m.MediaId, m.Text).EscapeMarkup()}[/]";
                     Output.Line($"[grey]{Output.Time(m.SentAt)}[/] [bold]{m.From}{group}[/]: {body}");
                 }
 
@@ -144,6 +148,9 @@ public static class ListenCommand
                     Output.Line($"group changed: {GroupCommand.Describe(g)}");
                 }
 
+                return false;
+            case StatusReceived st:
+                StatusCommand.Print(st, asJson);
                 return false;
             case ServerErrorReceived error:
                 Output.Notice($"the node reported {error.Code}: {error.Message.EscapeMarkup()}");

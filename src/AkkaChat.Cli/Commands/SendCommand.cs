@@ -80,7 +80,7 @@ public static class SendCommand
                             var webAddress = parse.GetValue(web) is { } given ? new Uri(given.EndsWith('/') ? given : given + "/") : MediaUpload.DefaultWebAddress(invocation.Server!);
                             var mediaId = await MediaUpload.UploadAsync(webAddress, user.Phone, user.Token, path, contentType, deadline.Token);
                             var ack = await session.SendAsync(recipient, kind, System.Text.Encoding.UTF8.GetBytes(body), mediaId, clientMsgId, deadline.Token);
-                            Output.Line($"[green]✓[/] sent {kind.ToString().ToLowerInvariant()} {Path.GetFileName(path).EscapeMarkup()} to {recipient} [grey](id {ack.ServerMsgId}, media {mediaId})[/]");
+                            Output.Line($"[green]✓[/] sent {MessageKinds.Name(kind)} {Path.GetFileName(path).EscapeMarkup()} to {recipient} [grey](id {ack.ServerMsgId}, media {mediaId})[/]");
                         }
                     }
                     catch (AkkaChat.Client.AkkaChatException e) when (e.Code == ErrorCode.TooLarge)
