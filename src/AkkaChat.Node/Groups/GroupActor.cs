@@ -26,6 +26,7 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
     private readonly string _groupId;
     private readonly GroupSettings _settings;
     private readonly IActorRef _users;
+    private readonly IActorRef _presence;
     private readonly TimeProvider _clock;
     private GroupState _state;
     private int _pendingWrites;
@@ -35,11 +36,13 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
     private Dictionary<string, ulong>? _acknowledged;
     private Dictionary<object, Action>? _onWriteFailed;
 
-    public GroupActor(string groupId, GroupSettings settings, IActorRef users, TimeProvider clock)
+    /// <param name="presence">The presence shard region, which relays group typing to members' sessions (<see cref="ActorRefs.Nobody"/> without the presence module).</param>
+    public GroupActor(string groupId, GroupSettings settings, IActorRef users, IActorRef presence, TimeProvider clock)
     {
         _groupId = groupId;
         _settings = settings;
         _users = users;
+        _presence = presence;
         _clock = clock;
         _state = new GroupState(groupId, settings);
     }
@@ -48,8 +51,8 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string groupId, GroupSettings settings, IActorRef users, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new GroupActor(groupId, settings, users, clock));
+    public static Props Props(string groupId, GroupSettings settings, IActorRef users, IActorRef presence, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new GroupActor(groupId, settings, users, presence, clock));
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -91,6 +94,9 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
                 break;
             case PostGroupMessage post:
                 Execute(_state.DecidePost(post, Guid.CreateVersion7().ToString("N"), NowMs), post.ClientMsgId);
+                break;
+            case GroupTyping typing:
+                RelayTyping(typing);
                 break;
             case GroupItemsStored stored:
                 Note(ref _stored, stored.Phone, stored.UpTo);
@@ -185,6 +191,38 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
 
             MaybeSnapshot();
         });
+    }
+
+    /// <summary>
+    /// A member's typing goes to every other member's presence entity, which writes TYPING_NOTIFY
+    /// with group_id to the member's session if one is open. Nothing is journaled. A non-member's is
+    /// dropped; so is typing to a group that does not exist, whose entity then stops at once (its
+    /// cost was one read of an empty journal).
+    /// </summary>
+    private void RelayTyping(GroupTyping typing)
+    {
+        if (!_state.Exists)
+        {
+            if (LastSequenceNr == 0 && _pendingWrites == 0)
+            {
+                Context.Parent.Tell(new Passivate(StopGroup.Instance));
+            }
+
+            return;
+        }
+
+        if (!_state.IsMember(typing.From))
+        {
+            return;
+        }
+
+        foreach (var member in _state.Members)
+        {
+            if (member.Phone != typing.From)
+            {
+                _presence.Tell(new AkkaChat.Node.Presence.RelayTyping { Phone = member.Phone, From = typing.From, State = typing.State, GroupId = _groupId });
+            }
+        }
     }
 
     private void Note(ref Dictionary<string, ulong>? progress, string phone, ulong upTo)

@@ -43,9 +43,10 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
     {
         var presence = registry.Get<PresenceShard>();
+        var groups = registry.TryGet<Groups.GroupShard>(out var region) ? region : null;
         routes
             .Serve<PresenceSubscribe>(ConnectionPhase.LoggedIn, (subscribe, connection) => HandleSubscribe(subscribe, connection, presence))
-            .Serve<Typing>(ConnectionPhase.LoggedIn, (typing, connection) => HandleTyping(typing, connection, presence));
+            .Serve<Typing>(ConnectionPhase.LoggedIn, (typing, connection) => HandleTyping(typing, connection, presence, groups));
     }
 
     private void HandleSubscribe(PresenceSubscribe subscribe, IConnection connection, IActorRef presence)
@@ -90,7 +91,7 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
             _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "presence is unavailable; subscribe again")));
     }
 
-    private static void HandleTyping(Typing typing, IConnection connection, IActorRef presence)
+    private static void HandleTyping(Typing typing, IConnection connection, IActorRef presence, IActorRef? groups)
     {
         if (typing.State > MaxTypingState)
         {
@@ -99,9 +100,21 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
         }
 
         var to = ChatAddress.Parse(typing.To); // BAD_REQUEST when neither a number nor g:<id>
-        if (to.IsGroup || to.Value == connection.Phone)
+        if (to.IsGroup)
         {
-            return; // group typing is the groups module's; typing to oneself goes nowhere
+            // The group relays a member's typing to its other members; a non-member's, or typing to
+            // an unknown group, is dropped silently (docs/protocol.md).
+            if (groups is not null)
+            {
+                Groups.GroupsModule.Typing(groups, typing, to.GroupId, connection);
+            }
+
+            return;
+        }
+
+        if (to.Value == connection.Phone)
+        {
+            return; // typing to oneself goes nowhere
         }
 
         // An offline or unknown peer's presence entity drops it and stops: no journal is read.
