@@ -3,6 +3,8 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using AkkaChat.Node.Groups.Contracts;
+using AkkaChat.Node.Groups.Internal;
+using AkkaChat.Node.Presence;
 using Google.Protobuf;
 
 namespace AkkaChat.Node.Groups;
@@ -27,6 +29,7 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
     private readonly GroupSettings _settings;
     private readonly IActorRef _users;
     private readonly IActorRef _presence;
+    private readonly MembershipIndex _index;
     private readonly TimeProvider _clock;
     private GroupState _state;
     private int _pendingWrites;
@@ -37,12 +40,14 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
     private Dictionary<object, Action>? _onWriteFailed;
 
     /// <param name="presence">The presence shard region, which relays group typing to members' sessions (<see cref="ActorRefs.Nobody"/> without the presence module).</param>
-    public GroupActor(string groupId, GroupSettings settings, IActorRef users, IActorRef presence, TimeProvider clock)
+    /// <param name="acquaintances">Where the group's members are indexed for presence's privacy rule.</param>
+    public GroupActor(string groupId, GroupSettings settings, IActorRef users, IActorRef presence, IAcquaintances acquaintances, TimeProvider clock)
     {
         _groupId = groupId;
         _settings = settings;
         _users = users;
         _presence = presence;
+        _index = new MembershipIndex(acquaintances, groupId, Context.GetLogger());
         _clock = clock;
         _state = new GroupState(groupId, settings);
     }
@@ -51,8 +56,8 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string groupId, GroupSettings settings, IActorRef users, IActorRef presence, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new GroupActor(groupId, settings, users, presence, clock));
+    public static Props Props(string groupId, GroupSettings settings, IActorRef users, IActorRef presence, IAcquaintances acquaintances, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new GroupActor(groupId, settings, users, presence, acquaintances, clock));
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -67,6 +72,11 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
                 if (_state.DecideExpire(NowMs, (long)_settings.RetentionMaxAge.TotalMilliseconds) is { } expired)
                 {
                     PersistEvent(expired, onDurable: null);
+                }
+
+                if (_state.Exists)
+                {
+                    PublishMembers();
                 }
 
                 Resend();
@@ -96,7 +106,7 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
                 Execute(_state.DecidePost(post, Guid.CreateVersion7().ToString("N"), NowMs), post.ClientMsgId);
                 break;
             case GroupTyping typing:
-                RelayTyping(typing);
+                RelayGroupTyping(typing);
                 break;
             case GroupItemsStored stored:
                 Note(ref _stored, stored.Phone, stored.UpTo);
@@ -179,6 +189,11 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
             _onWriteFailed?.Remove(e);
             _pendingWrites--;
             onDurable?.Invoke();
+            if (e is GroupCreated || (e is GroupChanged changed && changed.Added.Count + changed.Removed.Count > 0))
+            {
+                PublishMembers();
+            }
+
             foreach (var item in items)
             {
                 _users.Tell(item);
@@ -199,7 +214,7 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
     /// dropped; so is typing to a group that does not exist, whose entity then stops at once (its
     /// cost was one read of an empty journal).
     /// </summary>
-    private void RelayTyping(GroupTyping typing)
+    private void RelayGroupTyping(GroupTyping typing)
     {
         if (!_state.Exists)
         {
@@ -220,10 +235,12 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
         {
             if (member.Phone != typing.From)
             {
-                _presence.Tell(new AkkaChat.Node.Presence.RelayTyping { Phone = member.Phone, From = typing.From, State = typing.State, GroupId = _groupId });
+                _presence.Tell(new RelayTyping { Phone = member.Phone, From = typing.From, State = typing.State, GroupId = _groupId });
             }
         }
     }
+
+    private void PublishMembers() => _index.Publish(_state.Members.Select(m => m.Phone).ToList());
 
     private void Note(ref Dictionary<string, ulong>? progress, string phone, ulong upTo)
     {

@@ -20,7 +20,7 @@ namespace AkkaChat.Node.Groups;
 /// group. Numbers to add are checked against the user directory in one bulk lookup first: unknown
 /// ones are answered NOT_FOUND naming them, without the group seeing the request.
 /// </summary>
-public sealed class GroupsModule(GroupSettings settings, IUserDirectory directory, TimeProvider clock) : INodeModule
+public sealed class GroupsModule(GroupSettings settings, IUserDirectory directory, Presence.IAcquaintances acquaintances, TimeProvider clock) : INodeModule
 {
     public string Name => "groups";
 
@@ -30,7 +30,7 @@ public sealed class GroupsModule(GroupSettings settings, IUserDirectory director
         var groups = ClusterSharding.Get(system).Start(
             GroupShard.TypeName,
             // Entities start after every module's actors, so the presence region is registered by then.
-            groupId => GroupActor.Props(groupId, settings, users, registry.TryGet<Presence.PresenceShard>(out var presence) ? presence : ActorRefs.Nobody, clock),
+            groupId => GroupActor.Props(groupId, settings, users, registry.TryGet<Presence.PresenceShard>(out var presence) ? presence : ActorRefs.Nobody, acquaintances, clock),
             ClusterShardingSettings.Create(system),
             new GroupShard());
         registry.Register<GroupShard>(groups);

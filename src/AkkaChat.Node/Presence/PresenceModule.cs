@@ -2,7 +2,9 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
+using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Contacts;
+using AkkaChat.Node.Hosting;
 using AkkaChat.Node.Modules;
 using AkkaChat.Node.Presence.Internal;
 using AkkaChat.Node.Users;
@@ -17,11 +19,12 @@ namespace AkkaChat.Node.Presence;
 /// <summary>
 /// PRESENCE_SUBSCRIBE and TYPING, logged in only. Nothing here is queued or journaled: presence
 /// and typing reach connected users only, through each user's <see cref="PresenceActor"/>.
-/// <para>Privacy: a subscriber may watch the numbers in its own synced address book (and itself);
-/// any other number is answered once as offline with no last seen, and not watched. See
+/// <para>Privacy: a subscriber may watch the numbers in its own synced address book, the people it
+/// has a chat with (either sent the other a message), the members of its groups, and itself; any
+/// other number is answered once as offline with no last seen, and not watched. See
 /// docs/presence.md.</para>
 /// </summary>
-public sealed class PresenceModule(PresenceSettings settings, IAddressBooks books, TimeProvider clock) : INodeModule
+public sealed class PresenceModule(PresenceSettings settings, IAddressBooks books, IAcquaintances acquaintances, TimeProvider clock) : INodeModule
 {
     /// <summary>Highest typing state of the protocol (0 PAUSED, 1 COMPOSING, 2 RECORDING).</summary>
     private const uint MaxTypingState = 2;
@@ -38,6 +41,7 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
             new UserShard());
         registry.Register<PresenceShard>(presence);
         system.ActorOf(SessionFollower.Props(presence), "presence-sessions");
+        registry.Register<ChatLog>(system.ActorOf(ChatRecorder.Props(acquaintances, settings), "presence-chats"));
     }
 
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
@@ -73,7 +77,7 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
         }
 
         connection.Await(
-            books.ContainedAsync(me, targets),
+            WatchableAsync(me, targets),
             allowed =>
             {
                 foreach (var phone in targets)
@@ -90,6 +94,29 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
             },
             _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "presence is unavailable; subscribe again")));
     }
+
+    /// <summary>
+    /// Those of <paramref name="targets"/> that <paramref name="me"/> may watch: in its address book
+    /// (one indexed query), else with a chat or a group in common (one more query, only for the rest).
+    /// </summary>
+    private async Task<IReadOnlySet<string>> WatchableAsync(string me, List<string> targets)
+    {
+        var inBook = await books.ContainedAsync(me, targets).ConfigureAwait(false);
+        var rest = targets.Where(p => p != me && !inBook.Contains(p)).ToList();
+        if (rest.Count == 0)
+        {
+            return inBook;
+        }
+
+        var acquainted = await acquaintances.AcquaintedAsync(me, rest).ConfigureAwait(false);
+        return acquainted.Count == 0 ? inBook : new HashSet<string>(inBook.Concat(acquainted), StringComparer.Ordinal);
+    }
+
+    /// <summary>The store of chats and group memberships in the journal's database.</summary>
+    public static IAcquaintances OpenAcquaintances(AkkaChatSettings settings) =>
+        settings.Storage == StorageProvider.Sqlite
+            ? SqlAcquaintances.Sqlite(NodeConfig.SqliteFile(settings))
+            : SqlAcquaintances.PostgreSql(settings.StorageConnectionString);
 
     private static void HandleTyping(Typing typing, IConnection connection, IActorRef presence, IActorRef? groups)
     {
@@ -128,6 +155,7 @@ public static class PresenceHostingExtensions
     public static IServiceCollection AddPresence(this IServiceCollection services, Config config)
     {
         services.AddSingleton(PresenceSettings.Create(config));
+        services.AddSingleton(provider => PresenceModule.OpenAcquaintances(provider.GetRequiredService<AkkaChatSettings>()));
         return services.AddNodeModule<PresenceModule>();
     }
 }
