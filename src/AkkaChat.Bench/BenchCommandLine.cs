@@ -96,6 +96,16 @@ public static class BenchCommandLine
         DefaultValueFactory = _ => "tcp",
     };
 
+    private static readonly Option<string> GroupSizes = new("--group-sizes") { Description = "Sizes of the groups (members, the sender included), one step each, comma-separated", DefaultValueFactory = _ => "8,64,256" };
+    private static readonly Option<int> Messages = new("--messages") { Description = "Messages the sender sends to each group", DefaultValueFactory = _ => 50 };
+    private static readonly Option<double> OfflineFraction = new("--offline-fraction") { Description = "Share (0 to 1) of a group's other members offline while the sender sends", DefaultValueFactory = _ => 0.25 };
+    private static readonly Option<double?> GroupRate = new("--rate") { Description = "Messages per second the sender sends to a group (default 20)" };
+    private static readonly Option<int> Targets = new("--targets") { Description = "Users that go offline and online", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> Watchers = new("--watchers") { Description = "Users watching every target (address book + PRESENCE_SUBSCRIBE)", DefaultValueFactory = _ => 1_000 };
+    private static readonly Option<int> Cycles = new("--cycles") { Description = "Offline-then-online cycles of every target", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> Contacts = new("--contacts") { Description = "Mutual contacts of the poster", DefaultValueFactory = _ => 1_000 };
+    private static readonly Option<int> Statuses = new("--statuses") { Description = "Statuses the poster posts, one after another", DefaultValueFactory = _ => 5 };
+
     private static readonly Option<string> Out = new("--out", "-o") { Description = "Directory for the JSON and markdown results", DefaultValueFactory = _ => Path.Combine("bench", "results") };
 
     public static RootCommand Create()
@@ -113,15 +123,15 @@ public static class BenchCommandLine
             "Queue M messages for each of N/2 offline users, then time each login until the queue is drained",
             MessagesPerUser, BodyBytes, MaxInFlight, DrainTimeout));
 
-        var groupFanout = new Command(ScenarioNames.GroupFanout, "Group messages fanned out to every member (not available yet)");
-        groupFanout.TreatUnmatchedTokensAsErrors = false;
-        groupFanout.SetAction(_ =>
-        {
-            Console.Error.WriteLine("akkachat-bench: group-fanout is not available yet: the node does not serve groups. "
-                + "Available: idle-connections, one-to-one, offline-drain.");
-            return UsageError;
-        });
-        root.Subcommands.Add(groupFanout);
+        root.Subcommands.Add(Scenario(ScenarioNames.GroupFanout, ScenarioKind.GroupFanout,
+            "A group of each size of --group-sizes, some members offline: delivered copies/s, node CPU per copy, send -> deliver to the last member",
+            GroupSizes, Messages, OfflineFraction, GroupRate, BodyBytes, DrainTimeout));
+        root.Subcommands.Add(Scenario(ScenarioNames.PresenceStorm, ScenarioKind.PresenceStorm,
+            "Many watchers of a few users going offline and online: notifications/s, node CPU per notification, latency",
+            Targets, Watchers, Cycles, DrainTimeout));
+        root.Subcommands.Add(Scenario(ScenarioNames.StatusFanout, ScenarioKind.StatusFanout,
+            "A poster with many mutual contacts posts statuses: node CPU per STATUS_UPDATE delivered, latency",
+            Contacts, Statuses, BodyBytes, DrainTimeout));
 
         var worker = new Command("worker", "Internal: a worker process, driven over stdin/stdout by the bench") { Hidden = true };
         worker.SetAction((_, cancellationToken) => WorkerHost.RunAsync(Console.In, Console.OpenStandardOutput(), cancellationToken));
@@ -153,7 +163,14 @@ public static class BenchCommandLine
                 Concurrency = result.GetValue(Concurrency),
                 Duration = Get(Duration, defaults.Duration),
                 Warmup = Get(Warmup, defaults.Warmup),
-                Rate = Get(Rate, defaults.Rate),
+                Rate = command.Options.Contains(GroupRate) ? result.GetValue(GroupRate) : Get(Rate, defaults.Rate),
+                Messages = Get(Messages, defaults.Messages),
+                OfflineFraction = Get(OfflineFraction, defaults.OfflineFraction),
+                Targets = Get(Targets, defaults.Targets),
+                Watchers = Get(Watchers, defaults.Watchers),
+                Cycles = Get(Cycles, defaults.Cycles),
+                Contacts = Get(Contacts, defaults.Contacts),
+                Statuses = Get(Statuses, defaults.Statuses),
                 BodyBytes = Get(BodyBytes, defaults.BodyBytes),
                 MaxInFlight = Get(MaxInFlight, defaults.MaxInFlight),
                 MessagesPerUser = Get(MessagesPerUser, defaults.MessagesPerUser),
@@ -184,6 +201,23 @@ public static class BenchCommandLine
                 }
 
                 options = options with { Steps = rates };
+            }
+
+            if (command.Options.Contains(GroupSizes))
+            {
+                var sizes = new List<int>();
+                foreach (var entry in result.GetValue(GroupSizes)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!int.TryParse(entry, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+                    {
+                        await Console.Error.WriteLineAsync($"akkachat-bench {name}: --group-sizes must list sizes like 8,64,256, not '{entry}'");
+                        return UsageError;
+                    }
+
+                    sizes.Add(size);
+                }
+
+                options = options with { GroupSizes = sizes };
             }
 
             if (options.Validate() is { } problem)

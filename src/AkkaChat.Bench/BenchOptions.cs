@@ -81,6 +81,42 @@ public sealed record BenchOptions
     /// <summary>HOCON lines (<c>key = value</c>) passed with --set to every node the bench starts, after its own settings.</summary>
     public IReadOnlyList<string> NodeSettings { get; init; } = [];
 
+    /// <summary>group-fanout: the sizes of the groups (members, the sender included), one step each.</summary>
+    public IReadOnlyList<int> GroupSizes { get; init; } = [8, 64, 256];
+
+    /// <summary>group-fanout: messages the sender sends to each group.</summary>
+    public int Messages { get; init; } = 50;
+
+    /// <summary>group-fanout: share (0 to 1) of a group's other members that are offline while the sender sends.</summary>
+    public double OfflineFraction { get; init; } = 0.25;
+
+    /// <summary>presence-storm: users that go offline and online.</summary>
+    public int Targets { get; init; } = 5;
+
+    /// <summary>presence-storm: users watching every target.</summary>
+    public int Watchers { get; init; } = 1_000;
+
+    /// <summary>presence-storm: offline-then-online cycles of every target.</summary>
+    public int Cycles { get; init; } = 5;
+
+    /// <summary>status-fanout: the poster's mutual contacts.</summary>
+    public int Contacts { get; init; } = 1_000;
+
+    /// <summary>status-fanout: statuses the poster posts.</summary>
+    public int Statuses { get; init; } = 5;
+
+    /// <summary>group-fanout, presence-storm and status-fanout: every connection in the bench process (Features/).</summary>
+    public bool IsFeatureScenario => Scenario is ScenarioKind.GroupFanout or ScenarioKind.PresenceStorm or ScenarioKind.StatusFanout;
+
+    /// <summary>Users a feature scenario registers.</summary>
+    public int FeatureUsers => Scenario switch
+    {
+        ScenarioKind.GroupFanout => GroupSizes.Sum(),
+        ScenarioKind.PresenceStorm => Targets + Watchers,
+        ScenarioKind.StatusFanout => Contacts + 1,
+        _ => 0,
+    };
+
     /// <summary>Every entry of <see cref="Server"/> (a comma-separated list names the nodes of a cluster).</summary>
     public string[] ServerList => Server is null ? [] : Server.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
@@ -90,7 +126,7 @@ public sealed record BenchOptions
     public int Shares => Math.Max(1, Workers);
 
     /// <summary>Users in pairs for the messaging scenarios, so an odd last user is left out.</summary>
-    public int EffectiveUsers => Scenario == ScenarioKind.IdleConnections ? Users : Users / 2 * 2;
+    public int EffectiveUsers => IsFeatureScenario ? FeatureUsers : Scenario == ScenarioKind.IdleConnections ? Users : Users / 2 * 2;
 
     /// <summary>The first problem with these options, or null.</summary>
     public string? Validate()
@@ -141,6 +177,11 @@ public sealed record BenchOptions
             return "--steps must list positive rates; --step-duration and --saturation-p50 must be positive";
         }
 
+        if (IsFeatureScenario && FeatureProblem() is { } feature)
+        {
+            return feature;
+        }
+
         if (Users < 1 || Users > BenchPhones.MaxUsers)
         {
             return $"--users must be 1 to {BenchPhones.MaxUsers:N0}";
@@ -185,5 +226,37 @@ public sealed record BenchOptions
         }
 
         return null;
+    }
+
+    private string? FeatureProblem()
+    {
+        if (Workers > 1)
+        {
+            return "group-fanout, presence-storm and status-fanout run every connection in the bench process: --workers must be 0 or 1";
+        }
+
+        if (ServerList.Length > 1 || Nodes > 1)
+        {
+            return "group-fanout, presence-storm and status-fanout measure one node: give one --server or --nodes 1";
+        }
+
+        if (GroupSizes.Count == 0 || GroupSizes.Any(s => s < 2) || Messages < 1 || OfflineFraction is < 0 or > 1)
+        {
+            return "--group-sizes must list sizes of at least 2; --messages at least 1; --offline-fraction 0 to 1";
+        }
+
+        if (Targets < 1 || Watchers < 1 || Cycles < 1 || Contacts < 1 || Statuses < 1)
+        {
+            return "--targets, --watchers, --cycles, --contacts and --statuses must be at least 1";
+        }
+
+        if (Contacts > 3_000)
+        {
+            return "--contacts must be at most 3,000: the poster syncs them in one CONTACTS_SYNC frame";
+        }
+
+        return FeatureUsers > MaxConnectionsPerProcess
+            ? $"{FeatureUsers:N0} users is more connections than one process holds here ({MaxConnectionsPerProcess:N0})"
+            : null;
     }
 }

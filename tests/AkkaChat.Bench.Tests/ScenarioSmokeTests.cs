@@ -166,12 +166,12 @@ public sealed class ScenarioSmokeTests(BenchNodeFixture fixture) : IClassFixture
 public sealed class CommandLineTests
 {
     [Fact]
-    public async Task group_fanout_is_refused_as_not_available_yet()
+    public async Task group_fanout_over_worker_processes_is_refused_before_it_starts()
     {
-        var result = await BenchProcess.RunAsync(TimeSpan.FromSeconds(30), ScenarioNames.GroupFanout, "--start-node");
+        var result = await BenchProcess.RunAsync(TimeSpan.FromSeconds(30), ScenarioNames.GroupFanout, "--start-node", "--workers", "2");
 
         Assert.Equal(BenchCommandLine.UsageError, result.ExitCode);
-        Assert.Contains("group-fanout is not available yet", result.Output);
+        Assert.Contains("--workers must be 0 or 1", result.Output);
         Assert.Empty(Directory.GetFiles(result.OutDirectory));
     }
 

@@ -314,7 +314,7 @@ public sealed class GroupTests(GroupNodeFixture fixture) : IClassFixture<GroupNo
     }
 
     /// <summary>A registered user on one connection, as a client written from the spec would drive it.</summary>
-    private sealed class Member : IAsyncDisposable
+    internal sealed class Member : IAsyncDisposable
     {
         private Member(string phone, ByteString token, ProtocolClient client)
         {

@@ -13,6 +13,11 @@ public enum ScenarioKind
 
     /// <summary>One-to-one at a series of offered rates, a fresh node per step (the coordinator's loop; workers run one-to-one).</summary>
     LatencyLadder,
+
+    /// <summary>Feature scenarios: run by the coordinator in its own process (Features/), never by workers.</summary>
+    GroupFanout,
+    PresenceStorm,
+    StatusFanout,
 }
 
 /// <summary>

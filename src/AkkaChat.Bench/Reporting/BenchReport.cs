@@ -51,6 +51,9 @@ public sealed class BenchReport
     /// <summary>latency-ladder: one entry per offered rate.</summary>
     public List<LadderStepReport>? Ladder { get; set; }
 
+    /// <summary>group-fanout, presence-storm and status-fanout: one entry per measured step.</summary>
+    public List<FeatureStepReport>? FeatureSteps { get; set; }
+
     /// <summary>latency-ladder: the highest offered rate whose send-to-deliver p99 was at most 10 ms, null when none.</summary>
     public double? HighestRateWithinP99Target { get; set; }
 }
@@ -100,6 +103,25 @@ public sealed class OptionsReport
 
     /// <summary>idle-connections: user, connection, stream or socket (how far the connections reach).</summary>
     public string? Layer { get; init; }
+
+    /// <summary>group-fanout: the group sizes, one step each; messages per group; share of members offline while it sends.</summary>
+    public int[]? GroupSizes { get; init; }
+
+    public int? Messages { get; init; }
+
+    public double? OfflineFraction { get; init; }
+
+    /// <summary>presence-storm: watched users, watchers of each, offline/online cycles.</summary>
+    public int? Targets { get; init; }
+
+    public int? Watchers { get; init; }
+
+    public int? Cycles { get; init; }
+
+    /// <summary>status-fanout: mutual contacts of the poster, statuses posted.</summary>
+    public int? Contacts { get; init; }
+
+    public int? Statuses { get; init; }
 }
 
 public sealed class NodeReport
@@ -295,4 +317,53 @@ public sealed class LadderStepReport
     public bool Saturated => Saturation.Count > 0;
 
     public List<string> Saturation { get; init; } = [];
+}
+
+/// <summary>
+/// One measured step of a feature scenario: what was sent (messages, presence changes, statuses),
+/// what was delivered (copies, PRESENCE notifications, STATUS_UPDATEs), over how long, at what
+/// node CPU, and the step's headline latency.
+/// </summary>
+public sealed class FeatureStepReport
+{
+    public string Name { get; init; } = string.Empty;
+
+    /// <summary>Group size (group-fanout), watchers (presence-storm) or contacts (status-fanout).</summary>
+    public int Size { get; init; }
+
+    /// <summary>Recipients connected while it was sent.</summary>
+    public int Online { get; init; }
+
+    /// <summary>Recipients offline while it was sent (they logged in and drained afterwards).</summary>
+    public int Offline { get; init; }
+
+    public long Sent { get; init; }
+
+    /// <summary>SEND_ACKs of what was sent (group messages, statuses); 0 where nothing is acknowledged.</summary>
+    public long Acknowledged { get; init; }
+
+    public long Delivered { get; init; }
+
+    public double Seconds { get; init; }
+
+    public double DeliveredPerSecond { get; init; }
+
+    public double? NodeCpuSeconds { get; init; }
+
+    public double? LoadGeneratorCpuSeconds { get; init; }
+
+    /// <summary>Node CPU of the whole step divided by everything it delivered.</summary>
+    public double? NodeMicrosPerDelivered { get; init; }
+
+    /// <summary>The measure of <see cref="BenchReport.LatencyMs"/> that P50Ms, P99Ms and MaxMs summarise.</summary>
+    public string LatencyMeasure { get; init; } = string.Empty;
+
+    public double P50Ms { get; init; }
+
+    public double P99Ms { get; init; }
+
+    public double MaxMs { get; init; }
+
+    /// <summary>Further figures of the scenario (docs/bench.md).</summary>
+    public SortedDictionary<string, double>? Extra { get; init; }
 }

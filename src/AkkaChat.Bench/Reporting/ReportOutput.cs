@@ -103,6 +103,15 @@ public static class ReportOutput
             yield return ("highest rate with p99 <= 10 ms", report.HighestRateWithinP99Target is { } best ? $"{best:N0}/s" : "none");
         }
 
+        foreach (var step in report.FeatureSteps ?? [])
+        {
+            yield return ($"{step.Name}: delivered, per second",
+                $"{step.Delivered:N0} delivered ({step.Sent:N0} sent), {step.DeliveredPerSecond:N0}/s over {step.Seconds:0.00} s");
+            yield return ($"{step.Name}: node CPU per delivered",
+                step.NodeMicrosPerDelivered is { } us ? $"{us:N1} us ({step.NodeCpuSeconds:0.00} s node, {step.LoadGeneratorCpuSeconds:0.00} s load generator)" : "unknown (node pid not known)");
+            yield return ($"{step.Name}: {step.LatencyMeasure} p50 / p99 / max", $"{Ms(step.P50Ms)} ms / {Ms(step.P99Ms)} ms / {Ms(step.MaxMs)} ms");
+        }
+
         yield return ("saturated", report.Saturated ? "SATURATED: " + string.Join("; ", report.Saturation) : "no");
 
         yield return ("errors", report.Errors.Total == 0

@@ -42,6 +42,13 @@ public static class BenchCoordinator
                     node = GivenNode(options);
                 }
 
+                if (options.IsFeatureScenario)
+                {
+                    report = NewReport(options, node, startedAt, commit, dirty, 1, nodes?.Hocon);
+                    await Features.FeatureScenarios.RunAsync(new Features.FeatureRun(options, node, progress, report, cancellationToken));
+                    return;
+                }
+
                 var plans = BenchRun.Plan(options, node, Random.Shared.Next(100_000, 1_000_000));
                 workers.AddRange(StartWorkers(options, plans.Count));
                 report = NewReport(options, node, startedAt, commit, dirty, workers.Count, nodes?.Hocon);
@@ -132,13 +139,22 @@ public static class BenchCoordinator
                 SaturationP50Ms = options.SaturationP50.TotalMilliseconds,
                 Nodes = options.StartNode ? options.Nodes : options.ServerList.Length,
                 WarmupSeconds = options.Scenario == ScenarioKind.OneToOne ? options.Warmup.TotalSeconds : null,
-                RatePerSecond = options.Scenario == ScenarioKind.OneToOne ? options.Rate : null,
+                RatePerSecond = options.Scenario == ScenarioKind.OneToOne ? options.Rate
+                    : options.Scenario == ScenarioKind.GroupFanout ? options.Rate ?? Features.GroupFanoutScenario.DefaultRatePerGroup : null,
                 BodyBytes = messaging ? options.BodyBytes : null,
                 MaxInFlight = messaging ? options.MaxInFlight : null,
                 MessagesPerUser = options.Scenario == ScenarioKind.OfflineDrain ? options.MessagesPerUser : null,
                 DrainTimeoutSeconds = options.DrainTimeout.TotalSeconds,
                 SettleTimeoutSeconds = options.Scenario == ScenarioKind.IdleConnections ? options.SettleTimeout.TotalSeconds : null,
                 Layer = options.Scenario == ScenarioKind.IdleConnections ? options.Layer.ToString().ToLowerInvariant() : null,
+                GroupSizes = options.Scenario == ScenarioKind.GroupFanout ? options.GroupSizes.ToArray() : null,
+                Messages = options.Scenario == ScenarioKind.GroupFanout ? options.Messages : null,
+                OfflineFraction = options.Scenario == ScenarioKind.GroupFanout ? options.OfflineFraction : null,
+                Targets = options.Scenario == ScenarioKind.PresenceStorm ? options.Targets : null,
+                Watchers = options.Scenario == ScenarioKind.PresenceStorm ? options.Watchers : null,
+                Cycles = options.Scenario == ScenarioKind.PresenceStorm ? options.Cycles : null,
+                Contacts = options.Scenario == ScenarioKind.StatusFanout ? options.Contacts : null,
+                Statuses = options.Scenario == ScenarioKind.StatusFanout ? options.Statuses : null,
             },
             Node = new NodeReport
             {
@@ -163,6 +179,8 @@ public static class ScenarioNames
     public const string OfflineDrain = "offline-drain";
     public const string GroupFanout = "group-fanout";
     public const string LatencyLadder = "latency-ladder";
+    public const string PresenceStorm = "presence-storm";
+    public const string StatusFanout = "status-fanout";
 
     public static string Of(ScenarioKind kind) => kind switch
     {
@@ -170,6 +188,9 @@ public static class ScenarioNames
         ScenarioKind.OneToOne => OneToOne,
         ScenarioKind.OfflineDrain => OfflineDrain,
         ScenarioKind.LatencyLadder => LatencyLadder,
+        ScenarioKind.GroupFanout => GroupFanout,
+        ScenarioKind.PresenceStorm => PresenceStorm,
+        ScenarioKind.StatusFanout => StatusFanout,
         _ => kind.ToString(),
     };
 }

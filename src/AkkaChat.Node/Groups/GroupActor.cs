@@ -3,6 +3,8 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using AkkaChat.Node.Groups.Contracts;
+using AkkaChat.Node.Groups.Internal;
+using AkkaChat.Node.Presence;
 using Google.Protobuf;
 
 namespace AkkaChat.Node.Groups;
@@ -26,6 +28,8 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
     private readonly string _groupId;
     private readonly GroupSettings _settings;
     private readonly IActorRef _users;
+    private readonly IActorRef _presence;
+    private readonly MembershipIndex _index;
     private readonly TimeProvider _clock;
     private GroupState _state;
     private int _pendingWrites;
@@ -35,11 +39,15 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
     private Dictionary<string, ulong>? _acknowledged;
     private Dictionary<object, Action>? _onWriteFailed;
 
-    public GroupActor(string groupId, GroupSettings settings, IActorRef users, TimeProvider clock)
+    /// <param name="presence">The presence shard region, which relays group typing to members' sessions (<see cref="ActorRefs.Nobody"/> without the presence module).</param>
+    /// <param name="acquaintances">Where the group's members are indexed for presence's privacy rule.</param>
+    public GroupActor(string groupId, GroupSettings settings, IActorRef users, IActorRef presence, IAcquaintances acquaintances, TimeProvider clock)
     {
         _groupId = groupId;
         _settings = settings;
         _users = users;
+        _presence = presence;
+        _index = new MembershipIndex(acquaintances, groupId, Context.GetLogger());
         _clock = clock;
         _state = new GroupState(groupId, settings);
     }
@@ -48,8 +56,8 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string groupId, GroupSettings settings, IActorRef users, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new GroupActor(groupId, settings, users, clock));
+    public static Props Props(string groupId, GroupSettings settings, IActorRef users, IActorRef presence, IAcquaintances acquaintances, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new GroupActor(groupId, settings, users, presence, acquaintances, clock));
 
     private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -64,6 +72,11 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
                 if (_state.DecideExpire(NowMs, (long)_settings.RetentionMaxAge.TotalMilliseconds) is { } expired)
                 {
                     PersistEvent(expired, onDurable: null);
+                }
+
+                if (_state.Exists)
+                {
+                    PublishMembers();
                 }
 
                 Resend();
@@ -91,6 +104,9 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
                 break;
             case PostGroupMessage post:
                 Execute(_state.DecidePost(post, Guid.CreateVersion7().ToString("N"), NowMs), post.ClientMsgId);
+                break;
+            case GroupTyping typing:
+                RelayGroupTyping(typing);
                 break;
             case GroupItemsStored stored:
                 Note(ref _stored, stored.Phone, stored.UpTo);
@@ -173,6 +189,11 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
             _onWriteFailed?.Remove(e);
             _pendingWrites--;
             onDurable?.Invoke();
+            if (e is GroupCreated || (e is GroupChanged changed && changed.Added.Count + changed.Removed.Count > 0))
+            {
+                PublishMembers();
+            }
+
             foreach (var item in items)
             {
                 _users.Tell(item);
@@ -186,6 +207,40 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
             MaybeSnapshot();
         });
     }
+
+    /// <summary>
+    /// A member's typing goes to every other member's presence entity, which writes TYPING_NOTIFY
+    /// with group_id to the member's session if one is open. Nothing is journaled. A non-member's is
+    /// dropped; so is typing to a group that does not exist, whose entity then stops at once (its
+    /// cost was one read of an empty journal).
+    /// </summary>
+    private void RelayGroupTyping(GroupTyping typing)
+    {
+        if (!_state.Exists)
+        {
+            if (LastSequenceNr == 0 && _pendingWrites == 0)
+            {
+                Context.Parent.Tell(new Passivate(StopGroup.Instance));
+            }
+
+            return;
+        }
+
+        if (!_state.IsMember(typing.From))
+        {
+            return;
+        }
+
+        foreach (var member in _state.Members)
+        {
+            if (member.Phone != typing.From)
+            {
+                _presence.Tell(new RelayTyping { Phone = member.Phone, From = typing.From, State = typing.State, GroupId = _groupId });
+            }
+        }
+    }
+
+    private void PublishMembers() => _index.Publish(_state.Members.Select(m => m.Phone).ToList());
 
     private void Note(ref Dictionary<string, ulong>? progress, string phone, ulong upTo)
     {

@@ -13,6 +13,8 @@ public sealed partial class GetGroup : IWithGroupId;
 
 public sealed partial class PostGroupMessage : IWithGroupId;
 
+public sealed partial class GroupTyping : IWithGroupId;
+
 public sealed partial class GroupItemsStored : IWithGroupId;
 
 public sealed partial class GroupItemsAcknowledged : IWithGroupId;
@@ -37,6 +39,7 @@ namespace AkkaChat.Node.Groups
             register(typeof(UpdateGroup), "gu", UpdateGroup.Parser);
             register(typeof(GetGroup), "gg", GetGroup.Parser);
             register(typeof(PostGroupMessage), "gp", PostGroupMessage.Parser);
+            register(typeof(GroupTyping), "gt", GroupTyping.Parser);
             register(typeof(GroupItemsStored), "gis", GroupItemsStored.Parser);
             register(typeof(GroupItemsAcknowledged), "gia", GroupItemsAcknowledged.Parser);
             register(typeof(FetchGroupBodies), "gfb", FetchGroupBodies.Parser);

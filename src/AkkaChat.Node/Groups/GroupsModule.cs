@@ -20,7 +20,7 @@ namespace AkkaChat.Node.Groups;
 /// group. Numbers to add are checked against the user directory in one bulk lookup first: unknown
 /// ones are answered NOT_FOUND naming them, without the group seeing the request.
 /// </summary>
-public sealed class GroupsModule(GroupSettings settings, IUserDirectory directory, TimeProvider clock) : INodeModule
+public sealed class GroupsModule(GroupSettings settings, IUserDirectory directory, Presence.IAcquaintances acquaintances, TimeProvider clock) : INodeModule
 {
     public string Name => "groups";
 
@@ -29,7 +29,8 @@ public sealed class GroupsModule(GroupSettings settings, IUserDirectory director
         var users = registry.Get<UserShard>();
         var groups = ClusterSharding.Get(system).Start(
             GroupShard.TypeName,
-            groupId => GroupActor.Props(groupId, settings, users, clock),
+            // Entities start after every module's actors, so the presence region is registered by then.
+            groupId => GroupActor.Props(groupId, settings, users, registry.TryGet<Presence.PresenceShard>(out var presence) ? presence : ActorRefs.Nobody, acquaintances, clock),
             ClusterShardingSettings.Create(system),
             new GroupShard());
         registry.Register<GroupShard>(groups);
@@ -55,6 +56,10 @@ public sealed class GroupsModule(GroupSettings settings, IUserDirectory director
         groups.Tell(
             new PostGroupMessage { GroupId = groupId, From = connection.Phone, ClientMsgId = send.ClientMsgId, Kind = send.Kind, Body = send.Body, MediaId = send.MediaId },
             connection.Self);
+
+    /// <summary>TYPING to g:<paramref name="groupId"/> (checked by the presence module): relayed by the group to its other members, or dropped.</summary>
+    public static void Typing(IActorRef groups, Typing typing, string groupId, IConnection connection) =>
+        groups.Tell(new GroupTyping { GroupId = groupId, From = connection.Phone, State = typing.State }, ActorRefs.NoSender);
 
     /// <summary>A new random group id: 128 bits, hex.</summary>
     public static string NewGroupId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

@@ -26,8 +26,9 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
     {
         var users = registry.Get<UserShard>();
         var groups = registry.TryGet<Groups.GroupShard>(out var region) ? region : null;
+        var chats = registry.TryGet<Presence.ChatLog>(out var log) ? log : Akka.Actor.ActorRefs.Nobody;
         routes
-            .Serve<Send>(ConnectionPhase.LoggedIn, (send, connection) => HandleSend(send, connection, users, groups))
+            .Serve<Send>(ConnectionPhase.LoggedIn, (send, connection) => HandleSend(send, connection, users, groups, chats))
             .Serve<Ack>(ConnectionPhase.LoggedIn, (ack, connection) =>
             {
                 if (ack.UpToSeq > 0)
@@ -39,7 +40,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
                 users.Tell(new MarkRead { Phone = connection.Phone, From = PhoneNumber.Parse(read.From).Value, ServerMsgIds = { read.ServerMsgIds } }, connection.Self));
     }
 
-    private void HandleSend(Send send, IConnection connection, Akka.Actor.IActorRef users, Akka.Actor.IActorRef? groups)
+    private void HandleSend(Send send, IConnection connection, Akka.Actor.IActorRef users, Akka.Actor.IActorRef? groups, Akka.Actor.IActorRef chats)
     {
         if (send.ClientMsgId.Length == 0 || send.ClientMsgId.Length > settings.MaxClientMsgIdLength)
         {
@@ -98,9 +99,12 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
             Body = send.Body,
             MediaId = send.MediaId,
         };
+        // The pair now has a chat, which lets each watch the other's presence (the presence module's hook).
+        var chat = new Presence.ChatSeen(connection.Phone!, to.Value);
         if (directory.TryGetCached(to.Value, out _))
         {
             users.Tell(submit, connection.Self);
+            chats.Tell(chat, Akka.Actor.ActorRefs.NoSender);
             return;
         }
 
@@ -117,6 +121,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
 
                 RegistrationModule.ConfirmIfPending(entry, users, connection);
                 users.Tell(submit, connection.Self);
+                chats.Tell(chat, Akka.Actor.ActorRefs.NoSender);
             },
             _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the message was not stored; send it again", send.ClientMsgId)));
     }

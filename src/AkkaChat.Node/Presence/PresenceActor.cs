@@ -42,7 +42,7 @@ public sealed class PresenceActor : UntypedActor
                 Sender.Tell(_state.Watch(Sender));
                 break;
             case RelayTyping typing:
-                _state.Session?.Tell(new TypingNotify { From = typing.From, State = typing.State });
+                _state.Session?.Tell(new TypingNotify { From = typing.From, State = typing.State, GroupId = typing.GroupId });
                 break;
             case Terminated terminated:
                 Broadcast(_state.ConnectionClosed(terminated.ActorRef, _clock.GetUtcNow().ToUnixTimeMilliseconds()));

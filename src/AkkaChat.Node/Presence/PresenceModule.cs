@@ -2,7 +2,9 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
+using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Contacts;
+using AkkaChat.Node.Hosting;
 using AkkaChat.Node.Modules;
 using AkkaChat.Node.Presence.Internal;
 using AkkaChat.Node.Users;
@@ -17,11 +19,12 @@ namespace AkkaChat.Node.Presence;
 /// <summary>
 /// PRESENCE_SUBSCRIBE and TYPING, logged in only. Nothing here is queued or journaled: presence
 /// and typing reach connected users only, through each user's <see cref="PresenceActor"/>.
-/// <para>Privacy: a subscriber may watch the numbers in its own synced address book (and itself);
-/// any other number is answered once as offline with no last seen, and not watched. See
+/// <para>Privacy: a subscriber may watch the numbers in its own synced address book, the people it
+/// has a chat with (either sent the other a message), the members of its groups, and itself; any
+/// other number is answered once as offline with no last seen, and not watched. See
 /// docs/presence.md.</para>
 /// </summary>
-public sealed class PresenceModule(PresenceSettings settings, IAddressBooks books, TimeProvider clock) : INodeModule
+public sealed class PresenceModule(PresenceSettings settings, IAddressBooks books, IAcquaintances acquaintances, TimeProvider clock) : INodeModule
 {
     /// <summary>Highest typing state of the protocol (0 PAUSED, 1 COMPOSING, 2 RECORDING).</summary>
     private const uint MaxTypingState = 2;
@@ -38,14 +41,16 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
             new UserShard());
         registry.Register<PresenceShard>(presence);
         system.ActorOf(SessionFollower.Props(presence), "presence-sessions");
+        registry.Register<ChatLog>(system.ActorOf(ChatRecorder.Props(acquaintances, settings), "presence-chats"));
     }
 
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
     {
         var presence = registry.Get<PresenceShard>();
+        var groups = registry.TryGet<Groups.GroupShard>(out var region) ? region : null;
         routes
             .Serve<PresenceSubscribe>(ConnectionPhase.LoggedIn, (subscribe, connection) => HandleSubscribe(subscribe, connection, presence))
-            .Serve<Typing>(ConnectionPhase.LoggedIn, (typing, connection) => HandleTyping(typing, connection, presence));
+            .Serve<Typing>(ConnectionPhase.LoggedIn, (typing, connection) => HandleTyping(typing, connection, presence, groups));
     }
 
     private void HandleSubscribe(PresenceSubscribe subscribe, IConnection connection, IActorRef presence)
@@ -72,7 +77,7 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
         }
 
         connection.Await(
-            books.ContainedAsync(me, targets),
+            WatchableAsync(me, targets),
             allowed =>
             {
                 foreach (var phone in targets)
@@ -90,7 +95,30 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
             _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "presence is unavailable; subscribe again")));
     }
 
-    private static void HandleTyping(Typing typing, IConnection connection, IActorRef presence)
+    /// <summary>
+    /// Those of <paramref name="targets"/> that <paramref name="me"/> may watch: in its address book
+    /// (one indexed query), else with a chat or a group in common (one more query, only for the rest).
+    /// </summary>
+    private async Task<IReadOnlySet<string>> WatchableAsync(string me, List<string> targets)
+    {
+        var inBook = await books.ContainedAsync(me, targets).ConfigureAwait(false);
+        var rest = targets.Where(p => p != me && !inBook.Contains(p)).ToList();
+        if (rest.Count == 0)
+        {
+            return inBook;
+        }
+
+        var acquainted = await acquaintances.AcquaintedAsync(me, rest).ConfigureAwait(false);
+        return acquainted.Count == 0 ? inBook : new HashSet<string>(inBook.Concat(acquainted), StringComparer.Ordinal);
+    }
+
+    /// <summary>The store of chats and group memberships in the journal's database.</summary>
+    public static IAcquaintances OpenAcquaintances(AkkaChatSettings settings) =>
+        settings.Storage == StorageProvider.Sqlite
+            ? SqlAcquaintances.Sqlite(NodeConfig.SqliteFile(settings))
+            : SqlAcquaintances.PostgreSql(settings.StorageConnectionString);
+
+    private static void HandleTyping(Typing typing, IConnection connection, IActorRef presence, IActorRef? groups)
     {
         if (typing.State > MaxTypingState)
         {
@@ -99,9 +127,21 @@ public sealed class PresenceModule(PresenceSettings settings, IAddressBooks book
         }
 
         var to = ChatAddress.Parse(typing.To); // BAD_REQUEST when neither a number nor g:<id>
-        if (to.IsGroup || to.Value == connection.Phone)
+        if (to.IsGroup)
         {
-            return; // group typing is the groups module's; typing to oneself goes nowhere
+            // The group relays a member's typing to its other members; a non-member's, or typing to
+            // an unknown group, is dropped silently (docs/protocol.md).
+            if (groups is not null)
+            {
+                Groups.GroupsModule.Typing(groups, typing, to.GroupId, connection);
+            }
+
+            return;
+        }
+
+        if (to.Value == connection.Phone)
+        {
+            return; // typing to oneself goes nowhere
         }
 
         // An offline or unknown peer's presence entity drops it and stops: no journal is read.
@@ -115,6 +155,7 @@ public static class PresenceHostingExtensions
     public static IServiceCollection AddPresence(this IServiceCollection services, Config config)
     {
         services.AddSingleton(PresenceSettings.Create(config));
+        services.AddSingleton(provider => PresenceModule.OpenAcquaintances(provider.GetRequiredService<AkkaChatSettings>()));
         return services.AddNodeModule<PresenceModule>();
     }
 }

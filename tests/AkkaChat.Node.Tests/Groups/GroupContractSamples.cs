@@ -17,6 +17,7 @@ public static class GroupContractSamples
         yield return new UpdateGroup { GroupId = "g1", RequestId = "r2", By = me, Add = { alice }, Remove = { alice }, Promote = { alice }, Subject = "t", Leave = true };
         yield return new GetGroup { GroupId = "g1", RequestId = "r3", By = me };
         yield return new PostGroupMessage { GroupId = "g1", From = me, ClientMsgId = "c-9", Kind = 1, Body = body, MediaId = "m" };
+        yield return new GroupTyping { GroupId = "g1", From = me, State = 1 };
         yield return new GroupItemsStored { GroupId = "g1", Phone = me, UpTo = 4 };
         yield return new GroupItemsAcknowledged { GroupId = "g1", Phone = me, UpTo = 3 };
         yield return new FetchGroupBodies { GroupId = "g1", Phone = me, ServerMsgIds = { "srv-9" } };

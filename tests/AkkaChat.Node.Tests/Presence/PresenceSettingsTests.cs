@@ -13,7 +13,7 @@ public sealed class PresenceSettingsTests
     {
         var config = NodeConfig.Load(null, []);
 
-        Assert.Equal(TimeSpan.FromHours(24), PresenceSettings.Create(config).ForgetAfter);
+        Assert.Equal(new PresenceSettings(TimeSpan.FromHours(24), 100_000), PresenceSettings.Create(config));
         Assert.Equal(5000, ContactsSettings.Create(config).MaxSync);
         Assert.Equal(new StatusSettings(TimeSpan.FromHours(24), 10_000, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10)), StatusSettings.Create(config));
     }

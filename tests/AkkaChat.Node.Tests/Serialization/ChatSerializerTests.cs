@@ -122,7 +122,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         // presence module
         yield return new AkkaChat.Node.Presence.SessionOpened { Phone = me };
         yield return new AkkaChat.Node.Presence.WatchPresence { Phone = me };
-        yield return new AkkaChat.Node.Presence.RelayTyping { Phone = me, From = alice, State = 2 };
+        yield return new AkkaChat.Node.Presence.RelayTyping { Phone = me, From = alice, State = 2, GroupId = "g1" };
         // status module
         yield return new AkkaChat.Node.Statuses.QueueStatus { Phone = me, Update = new StatusUpdate { From = alice, StatusId = "s-1", Kind = 1, PostedAtMs = 5, ExpiresAtMs = 6 } };
         yield return new AkkaChat.Node.Statuses.StatusQueued { Phone = me, StatusId = "s-1" };
