@@ -104,6 +104,9 @@ public static class BenchCommandLine
     private static readonly Option<int> Watchers = new("--watchers") { Description = "Users watching every target (address book + PRESENCE_SUBSCRIBE)", DefaultValueFactory = _ => 1_000 };
     private static readonly Option<int> Cycles = new("--cycles") { Description = "Offline-then-online cycles of every target", DefaultValueFactory = _ => 5 };
     private static readonly Option<int> Contacts = new("--contacts") { Description = "Mutual contacts of the poster", DefaultValueFactory = _ => 1_000 };
+    private static readonly Option<int> Clients = new("--clients") { Description = "Clients uploading and downloading at once", DefaultValueFactory = _ => 100 };
+    private static readonly Option<int> MediaBytes = new("--media-bytes") { Description = "Bytes of each file", DefaultValueFactory = _ => 1 << 20 };
+    private static readonly Option<int> FilesPerClient = new("--files") { Description = "Files each client uploads one after another, then downloads", DefaultValueFactory = _ => 4 };
     private static readonly Option<int> Statuses = new("--statuses") { Description = "Statuses the poster posts, one after another", DefaultValueFactory = _ => 5 };
 
     private static readonly Option<string> Out = new("--out", "-o") { Description = "Directory for the JSON and markdown results", DefaultValueFactory = _ => Path.Combine("bench", "results") };
@@ -132,6 +135,9 @@ public static class BenchCommandLine
         root.Subcommands.Add(Scenario(ScenarioNames.StatusFanout, ScenarioKind.StatusFanout,
             "A poster with many mutual contacts posts statuses: node CPU per STATUS_UPDATE delivered, latency",
             Contacts, Statuses, BodyBytes, DrainTimeout));
+        root.Subcommands.Add(Scenario(ScenarioNames.Media, ScenarioKind.Media,
+            "Clients upload files to POST /v1/media at once, then download them: MB/s each way, node CPU per MB, request latency",
+            Clients, MediaBytes, FilesPerClient, DrainTimeout));
 
         var worker = new Command("worker", "Internal: a worker process, driven over stdin/stdout by the bench") { Hidden = true };
         worker.SetAction((_, cancellationToken) => WorkerHost.RunAsync(Console.In, Console.OpenStandardOutput(), cancellationToken));
@@ -171,6 +177,9 @@ public static class BenchCommandLine
                 Cycles = Get(Cycles, defaults.Cycles),
                 Contacts = Get(Contacts, defaults.Contacts),
                 Statuses = Get(Statuses, defaults.Statuses),
+                Clients = Get(Clients, defaults.Clients),
+                MediaBytes = Get(MediaBytes, defaults.MediaBytes),
+                FilesPerClient = Get(FilesPerClient, defaults.FilesPerClient),
                 BodyBytes = Get(BodyBytes, defaults.BodyBytes),
                 MaxInFlight = Get(MaxInFlight, defaults.MaxInFlight),
                 MessagesPerUser = Get(MessagesPerUser, defaults.MessagesPerUser),

@@ -41,6 +41,9 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
         return Hocon + $"\nakkachat.transport.diagnostic-heap-file = \"{heapFile}\"\nakkachat.transport.diagnostic-layer = {layer}\n";
     }
 
+    /// <summary>The web port (WebSocket, media) of a node the bench started with one.</summary>
+    public int? WebPort { get; init; }
+
     public string Endpoint => Servers.Length > 0 ? string.Join(",", Servers) : $"{Host}:{Port}";
 
     /// <summary>Every node of a cluster as host:port (users are spread over them), empty for one node.</summary>

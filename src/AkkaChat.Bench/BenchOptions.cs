@@ -105,8 +105,17 @@ public sealed record BenchOptions
     /// <summary>status-fanout: statuses the poster posts.</summary>
     public int Statuses { get; init; } = 5;
 
-    /// <summary>group-fanout, presence-storm and status-fanout: every connection in the bench process (Features/).</summary>
-    public bool IsFeatureScenario => Scenario is ScenarioKind.GroupFanout or ScenarioKind.PresenceStorm or ScenarioKind.StatusFanout;
+    /// <summary>media: clients uploading and then downloading at once.</summary>
+    public int Clients { get; init; } = 100;
+
+    /// <summary>media: bytes of each file.</summary>
+    public int MediaBytes { get; init; } = 1 << 20;
+
+    /// <summary>media: files each client uploads (one after another), then downloads.</summary>
+    public int FilesPerClient { get; init; } = 4;
+
+    /// <summary>group-fanout, presence-storm, status-fanout and media: every connection in the bench process (Features/).</summary>
+    public bool IsFeatureScenario => Scenario is ScenarioKind.GroupFanout or ScenarioKind.PresenceStorm or ScenarioKind.StatusFanout or ScenarioKind.Media;
 
     /// <summary>Users a feature scenario registers.</summary>
     public int FeatureUsers => Scenario switch
@@ -114,6 +123,7 @@ public sealed record BenchOptions
         ScenarioKind.GroupFanout => GroupSizes.Sum(),
         ScenarioKind.PresenceStorm => Targets + Watchers,
         ScenarioKind.StatusFanout => Contacts + 1,
+        ScenarioKind.Media => Clients,
         _ => 0,
     };
 
@@ -248,6 +258,16 @@ public sealed record BenchOptions
         if (Targets < 1 || Watchers < 1 || Cycles < 1 || Contacts < 1 || Statuses < 1)
         {
             return "--targets, --watchers, --cycles, --contacts and --statuses must be at least 1";
+        }
+
+        if (Scenario == ScenarioKind.Media && !StartNode)
+        {
+            return "media runs against the web port of a node the bench starts: use --start-node";
+        }
+
+        if (Clients < 1 || FilesPerClient < 1 || MediaBytes < 1 || MediaBytes > 64 << 20)
+        {
+            return "--clients and --files must be at least 1; --media-bytes 1 to 67,108,864 (the node's default akkachat.media.max-bytes)";
         }
 
         if (Contacts > 3_000)

@@ -4,7 +4,7 @@ using AkkaChat.Bench.Scenarios;
 namespace AkkaChat.Bench.Tests;
 
 /// <summary>
-/// Tiny runs of the feature scenarios (group-fanout, presence-storm, status-fanout) against a real
+/// Tiny runs of the feature scenarios (group-fanout, presence-storm, status-fanout, media) against a real
 /// node process: each completes without errors, delivers exactly what it should, and reports its
 /// figures (per second, node CPU per delivery, latency) in both result files.
 /// </summary>
@@ -55,6 +55,35 @@ public sealed class FeatureScenarioTests(BenchNodeFixture fixture) : IClassFixtu
         Assert.Equal(3, step.GetProperty("acknowledged").GetInt64());
         Assert.Equal(3 * 7, step.GetProperty("delivered").GetInt64());
         Assert.Equal(3, result.Json.GetProperty("latency_ms").GetProperty("status.post_to_last_contact").GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task media_uploads_then_downloads_every_file_equal_to_its_upload_and_reports_megabytes_per_second()
+    {
+        var result = await BenchProcess.RunAsync(Deadline, [ScenarioNames.Media, "--start-node", "--clients", "4", "--files", "3", "--media-bytes", "200000"]);
+
+        var steps = AssertStepsReported(result, ScenarioNames.Media, users: 4, steps: 2);
+        foreach (var step in steps)
+        {
+            Assert.Equal(12, step.GetProperty("delivered").GetInt64()); // 4 clients x 3 files, each way
+            var extra = step.GetProperty("extra");
+            Assert.Equal(Math.Round(12 * 200_000 / 1048576.0, 2), extra.GetProperty("megabytes").GetDouble());
+            Assert.True(extra.GetProperty("megabytes_per_second").GetDouble() > 0, $"no MB/s: {step}");
+        }
+
+        Assert.StartsWith("upload:", steps[0].GetProperty("name").GetString());
+        Assert.StartsWith("download:", steps[1].GetProperty("name").GetString());
+        Assert.Equal(12, result.Json.GetProperty("latency_ms").GetProperty("media.download").GetProperty("count").GetInt64());
+        Assert.Contains(": megabytes per second |", result.Markdown);
+    }
+
+    [Fact]
+    public async Task media_against_a_server_it_did_not_start_is_refused_before_it_starts()
+    {
+        var result = await BenchProcess.RunAsync(Deadline, [ScenarioNames.Media, .. fixture.ServerArgs]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--start-node", result.Output);
     }
 
     private static List<JsonElement> AssertStepsReported(BenchResult result, string scenario, int users, int steps)

@@ -22,6 +22,9 @@ public sealed class FeatureRun(BenchOptions options, BenchNode node, IProgressSi
 
     public BenchOptions Options { get; } = options;
 
+    /// <summary>The node the run measures.</summary>
+    public BenchNode Node { get; } = node;
+
     public BenchReport Report { get; } = report;
 
     public IProgressSink Progress { get; } = progress;
@@ -115,7 +118,7 @@ public sealed class FeatureRun(BenchOptions options, BenchNode node, IProgressSi
     }
 
     /// <summary>Starts measuring a step: wall time and the CPU of the node and of this process.</summary>
-    public StepMeter Measure() => new(node.ProcessIds);
+    public StepMeter Measure() => new(Node.ProcessIds);
 
     /// <summary>Adds a step's figures to the report.</summary>
     public void Add(FeatureStepReport step) => (Report.FeatureSteps ??= []).Add(step);

@@ -10,6 +10,7 @@ public static class FeatureScenarios
         ScenarioKind.GroupFanout => GroupFanoutScenario.RunAsync(run),
         ScenarioKind.PresenceStorm => PresenceStormScenario.RunAsync(run),
         ScenarioKind.StatusFanout => StatusFanoutScenario.RunAsync(run),
+        ScenarioKind.Media => MediaScenario.RunAsync(run),
         _ => throw new ArgumentOutOfRangeException(nameof(run), run.Options.Scenario, "not a feature scenario"),
     };
 }

@@ -18,6 +18,9 @@ public enum ScenarioKind
     GroupFanout,
     PresenceStorm,
     StatusFanout,
+
+    /// <summary>Media over HTTP on the web port: uploads then downloads by many clients at once (Features/).</summary>
+    Media,
 }
 
 /// <summary>

@@ -29,9 +29,10 @@ public sealed partial class BenchNodes : IAsyncDisposable
     private string _transport = "tcp";
 
     public BenchNode Node => _nodes.Count == 1 && _transport == "tcp"
-        ? new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true, _heapFile)
+        ? new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true, _heapFile) { WebPort = _nodes[0].WebPort }
         : new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true, _heapFile)
         {
+            WebPort = _nodes[0].WebPort,
             Servers = _nodes.Select(n => n.ServerFor(_transport)).ToArray(),
             ProcessIds = _nodes.Select(n => n.ProcessId).ToArray(),
         };
@@ -39,7 +40,7 @@ public sealed partial class BenchNodes : IAsyncDisposable
     public static async Task<BenchNodes> StartAsync(BenchOptions options)
     {
         var set = new BenchNodes { _transport = options.Transport };
-        var withWebPort = options.Transport == "ws";
+        var withWebPort = options.Transport == "ws" || options.Scenario == Load.ScenarioKind.Media;
         var storage = options.Storage == "postgresql"
             ? $"akkachat.storage.provider = postgresql\nakkachat.storage.connection-string = \"{options.ConnectionString!.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"\n"
             : string.Empty;

@@ -122,6 +122,12 @@ public sealed class OptionsReport
     public int? Contacts { get; init; }
 
     public int? Statuses { get; init; }
+
+    public int? Clients { get; init; }
+
+    public int? MediaBytes { get; init; }
+
+    public int? FilesPerClient { get; init; }
 }
 
 public sealed class NodeReport

@@ -110,6 +110,10 @@ public static class ReportOutput
             yield return ($"{step.Name}: node CPU per delivered",
                 step.NodeMicrosPerDelivered is { } us ? $"{us:N1} us ({step.NodeCpuSeconds:0.00} s node, {step.LoadGeneratorCpuSeconds:0.00} s load generator)" : "unknown (node pid not known)");
             yield return ($"{step.Name}: {step.LatencyMeasure} p50 / p99 / max", $"{Ms(step.P50Ms)} ms / {Ms(step.P99Ms)} ms / {Ms(step.MaxMs)} ms");
+            foreach (var (figure, value) in step.Extra ?? [])
+            {
+                yield return ($"{step.Name}: {figure.Replace('_', ' ')}", value < 0 ? "unknown" : value.ToString("N2", CultureInfo.InvariantCulture));
+            }
         }
 
         yield return ("saturated", report.Saturated ? "SATURATED: " + string.Join("; ", report.Saturation) : "no");

@@ -155,6 +155,9 @@ public static class BenchCoordinator
                 Cycles = options.Scenario == ScenarioKind.PresenceStorm ? options.Cycles : null,
                 Contacts = options.Scenario == ScenarioKind.StatusFanout ? options.Contacts : null,
                 Statuses = options.Scenario == ScenarioKind.StatusFanout ? options.Statuses : null,
+                Clients = options.Scenario == ScenarioKind.Media ? options.Clients : null,
+                MediaBytes = options.Scenario == ScenarioKind.Media ? options.MediaBytes : null,
+                FilesPerClient = options.Scenario == ScenarioKind.Media ? options.FilesPerClient : null,
             },
             Node = new NodeReport
             {
@@ -181,6 +184,7 @@ public static class ScenarioNames
     public const string LatencyLadder = "latency-ladder";
     public const string PresenceStorm = "presence-storm";
     public const string StatusFanout = "status-fanout";
+    public const string Media = "media";
 
     public static string Of(ScenarioKind kind) => kind switch
     {
@@ -191,6 +195,7 @@ public static class ScenarioNames
         ScenarioKind.GroupFanout => GroupFanout,
         ScenarioKind.PresenceStorm => PresenceStorm,
         ScenarioKind.StatusFanout => StatusFanout,
+        ScenarioKind.Media => Media,
         _ => kind.ToString(),
     };
 }
