@@ -145,6 +145,10 @@ public sealed class KitTests
             Catalog.Areas);
     }
 
+    [Fact]
+    public void The_node_is_held_to_every_area_of_the_kit() =>
+        Assert.Equal(Catalog.Areas, NodeConformanceTests.ServedAreas.Split(','));
+
     [Theory]
     [InlineData("500ms", 500)]
     [InlineData("3s", 3000)]
