@@ -46,6 +46,32 @@ public sealed class NodeConformanceTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_node_with_a_short_max_age_drops_an_item_never_acknowledged()
+    {
+        // retention/unacknowledged_item_is_dropped_after_max_age waits max-age itself, so it runs
+        // against a node of its own with a short one. The node drops expired items when a user's
+        // actor starts from its journal (docs/conformance.md), so the user actor passivates quickly too.
+        await using var node = await NodeProcess.StartAsync("""
+            akkachat.retention.max-age = 3s
+            akkachat.users.passivate-after = 1s
+            """);
+        var output = new StringWriter();
+        var exit = await ConformanceCli.RunAsync(
+            [$"127.0.0.1:{node.Port}", "--only", "retention", "--retention-max-age", "3s"],
+            output, output, CancellationToken.None);
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var line in lines)
+        {
+            log.WriteLine(line);
+        }
+
+        Assert.Equal(ConformanceCli.Ok, exit);
+        Assert.Contains(lines, l => l.StartsWith("PASS retention/unacknowledged_item_is_dropped_after_max_age", StringComparison.Ordinal));
+        Assert.Equal("2 passed, 0 failed", lines[^1]);
+    }
+
+    [Fact]
     public async Task A_node_that_does_not_reveal_codes_is_checked_with_the_codes_its_sms_sender_logged()
     {
         // A production-like node: reveal-codes off, so dev_code is empty and the kit reads each code
