@@ -139,7 +139,7 @@ public static class TransportChecks
     /// signature over its public key alone. A server that does not look into the keys accepts it as
     /// well as one that checks them; the private keys are dropped, since the kit decrypts nothing.
     /// </summary>
-    private static KeysUpload Upload(int oneTime)
+    internal static KeysUpload Upload(int oneTime)
     {
         using var identity = Key.Create(KeyAgreementAlgorithm.X25519);
         using var signing = Key.Create(SignatureAlgorithm.Ed25519);
