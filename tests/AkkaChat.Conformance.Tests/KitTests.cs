@@ -145,6 +145,23 @@ public sealed class KitTests
             Catalog.Areas);
     }
 
+    [Fact]
+    public void The_node_is_held_to_every_area_of_the_kit() =>
+        Assert.Equal(Catalog.Areas, NodeConformanceTests.ServedAreas.Split(','));
+
+    [Fact]
+    public void The_keys_checks_upload_keys_in_the_format_docs_protocol_md_fixes()
+    {
+        var upload = TransportChecks.Upload(3);
+        Assert.Equal(64, upload.IdentityKey.Length);
+        Assert.Equal(32, upload.SignedPrekey.PublicKey.Length);
+        Assert.All(upload.OneTimePrekeys, k => Assert.Equal(32, k.PublicKey.Length));
+        Assert.Equal(3, upload.OneTimePrekeys.Select(k => k.Id).Distinct().Count());
+        var signer = NSec.Cryptography.PublicKey.Import(NSec.Cryptography.SignatureAlgorithm.Ed25519, upload.IdentityKey.Span[32..], NSec.Cryptography.KeyBlobFormat.RawPublicKey);
+        Assert.True(NSec.Cryptography.SignatureAlgorithm.Ed25519.Verify(signer, upload.SignedPrekey.PublicKey.Span, upload.SignedPrekey.Signature.Span));
+        Assert.NotEqual(upload.IdentityKey, TransportChecks.Upload(0).IdentityKey); // fresh keys for every upload
+    }
+
     [Theory]
     [InlineData("500ms", 500)]
     [InlineData("3s", 3000)]

@@ -71,6 +71,27 @@ public sealed class SdkClientModeTests
         }
     }
 
+    /// <summary>Every serve script, and the test below that drives the SDK through it.</summary>
+    private static readonly Dictionary<string, string> DrivenBy = new()
+    {
+        [ServeScript.WellBehaved.Name] = nameof(The_sdk_handles_a_well_behaved_server),
+        [ServeScript.SplitFrames.Name] = nameof(The_sdk_reassembles_frames_split_at_every_byte),
+        [ServeScript.Duplicates.Name] = nameof(The_sdk_shows_duplicates_once_and_acknowledges_past_them),
+        [ServeScript.Redeliver.Name] = nameof(The_sdk_reconnects_after_a_close_and_drops_the_redelivered_items),
+        [ServeScript.Replaced.Name] = nameof(The_sdk_stops_for_good_on_replaced),
+        [ServeScript.IdleTimeout.Name] = nameof(The_sdk_logs_in_again_after_idle_timeout),
+        [ServeScript.Overloaded.Name] = nameof(The_sdk_keeps_retrying_through_overloaded),
+        [ServeScript.UnknownTypes.Name] = nameof(The_sdk_ignores_unknown_frame_types_and_fields),
+        [ServeScript.OutOfOrderReceipts.Name] = nameof(The_sdk_completes_a_send_whose_receipt_came_first),
+    };
+
+    [Fact]
+    public void Every_serve_script_has_a_test_that_drives_the_sdk_through_it()
+    {
+        Assert.Equal(ServeScript.All.Select(s => s.Name).Order(), DrivenBy.Keys.Order());
+        Assert.All(DrivenBy.Values, test => Assert.NotNull(typeof(SdkClientModeTests).GetMethod(test)?.GetCustomAttributes(typeof(FactAttribute), false).SingleOrDefault()));
+    }
+
     private static async Task AwaitAsync(string what, Func<bool> condition, ScriptedServer server)
     {
         var until = DateTime.UtcNow + Deadline;

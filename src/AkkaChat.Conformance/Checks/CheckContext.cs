@@ -107,6 +107,22 @@ public sealed class CheckContext(KitOptions options) : IAsyncDisposable
         return await from.Connection.ExpectAsync<SendAck>(Answer, $"SEND_ACK for {id}", a => a.ClientMsgId == id);
     }
 
+    /// <summary>
+    /// Makes the users each other's contacts: each sends CONTACTS_SYNC naming the other and reads its
+    /// CONTACTS_RESULT, which must list the other as registered. A server may limit presence and
+    /// status to synced (or mutual) contacts (docs/protocol.md); after this both readings let the
+    /// two see each other.
+    /// </summary>
+    public async Task SyncMutuallyAsync(ChatSession a, ChatSession b)
+    {
+        foreach (var (owner, contact) in new[] { (a, b), (b, a) })
+        {
+            await owner.Connection.SendAsync(new ContactsSync { Phones = { contact.Phone } });
+            var result = await owner.Connection.ExpectAsync<ContactsResult>(Answer, $"CONTACTS_RESULT for {owner.Phone}");
+            Require(result.Registered.Contains(contact.Phone), $"{contact.Phone} is registered but not in {owner.Phone}'s CONTACTS_RESULT");
+        }
+    }
+
     /// <summary>Fails the check with <paramref name="reason"/> unless <paramref name="condition"/> holds.</summary>
     public static void Require(bool condition, string reason)
     {

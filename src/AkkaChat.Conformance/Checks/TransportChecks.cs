@@ -5,6 +5,7 @@ using System.Text.Json;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Google.Protobuf;
+using NSec.Cryptography;
 using static AkkaChat.Conformance.CheckContext;
 
 namespace AkkaChat.Conformance.Checks;
@@ -18,28 +19,35 @@ public static class TransportChecks
         {
             var alice = await c.RegisterAsync();
             var bob = await c.RegisterAsync();
-            await alice.Connection.SendAsync(Upload(12));
+            var upload = Upload(12);
+            await alice.Connection.SendAsync(upload);
             await alice.Connection.ExpectAliveAsync(c.Answer, "KEYS_UPLOAD");
             await bob.Connection.SendAsync(new KeysFetch { Phone = alice.Phone });
             var first = await bob.Connection.ExpectAsync<KeyBundle>(c.Answer, "KEY_BUNDLE");
-            Require(first.Phone == alice.Phone && first.IdentityKey.Length == 32 && first.SignedPrekey is not null, "KEY_BUNDLE lacks the identity key or signed prekey uploaded");
+            Require(first.Phone == alice.Phone, $"KEY_BUNDLE.phone {first.Phone}, fetched {alice.Phone}");
+            Require(first.IdentityKey == upload.IdentityKey, $"KEY_BUNDLE.identity_key ({first.IdentityKey.Length} bytes) is not the identity key uploaded");
+            Require(upload.SignedPrekey.Equals(first.SignedPrekey), "KEY_BUNDLE.signed_prekey is not the signed prekey uploaded");
             Require(first.OneTimePrekey is not null && first.Remaining == 11, $"one-time prekey {(first.OneTimePrekey is null ? "absent" : "present")}, remaining {first.Remaining} (uploaded 12)");
+            Require(upload.OneTimePrekeys.Contains(first.OneTimePrekey!), $"one-time prekey {first.OneTimePrekey!.Id} is not one of those uploaded");
             await bob.Connection.SendAsync(new KeysFetch { Phone = alice.Phone });
             var second = await bob.Connection.ExpectAsync<KeyBundle>(c.Answer, "the second KEY_BUNDLE");
             Require(second.OneTimePrekey is not null && second.OneTimePrekey.Id != first.OneTimePrekey!.Id, "the same one-time prekey was handed out twice");
-            return null;
+            Require(second.Remaining == 10, $"remaining {second.Remaining} after the second fetch of 12 uploaded");
+            return KeyFormat;
         });
 
         yield return new Check("keys", "bundle_without_prekeys_left_has_none", "a one-time prekey is absent when none are left", async c =>
         {
             var alice = await c.RegisterAsync();
             var bob = await c.RegisterAsync();
-            await alice.Connection.SendAsync(Upload(0));
+            var upload = Upload(0);
+            await alice.Connection.SendAsync(upload);
             await alice.Connection.ExpectAliveAsync(c.Answer, "KEYS_UPLOAD");
             await bob.Connection.SendAsync(new KeysFetch { Phone = alice.Phone });
             var b = await bob.Connection.ExpectAsync<KeyBundle>(c.Answer, "KEY_BUNDLE");
             Require(b.OneTimePrekey is null && b.Remaining == 0, "a one-time prekey came with none uploaded");
-            return null;
+            Require(b.IdentityKey == upload.IdentityKey && upload.SignedPrekey.Equals(b.SignedPrekey), "the bundle without one-time prekeys lacks the identity key or signed prekey uploaded");
+            return KeyFormat;
         });
 
         yield return new Check("keys", "stock_below_10_sends_keys_low", "When a user's stock falls below 10 the server sends KEYS_LOW", async c =>
@@ -52,7 +60,7 @@ public static class TransportChecks
             await bob.Connection.ExpectAsync<KeyBundle>(c.Answer, "KEY_BUNDLE");
             var low = await alice.Connection.ExpectAsync<KeysLow>(c.Answer, "KEYS_LOW");
             Require(low.Remaining == 9, $"KEYS_LOW.remaining = {low.Remaining}, expected 9");
-            return null;
+            return KeyFormat;
         });
 
         yield return new Check("media", "upload_answers_media_id_and_download_returns_the_bytes", "POST /v1/media answers JSON {media_id, expires_at_ms}; GET /v1/media/{media_id} returns the bytes", async c =>
@@ -121,26 +129,43 @@ public static class TransportChecks
         });
     }
 
-    private static KeysUpload Upload(int oneTime)
+    /// <summary>The note of every keys check: the format the kit uploads.</summary>
+    private const string KeyFormat = "uploaded as docs/protocol.md fixes: 64-byte identity key X25519||Ed25519, X25519 prekeys, signed prekey signed by the Ed25519 key";
+
+    /// <summary>
+    /// A KEYS_UPLOAD of fresh keys in the one format docs/protocol.md fixes for fields the spec leaves
+    /// open: identity_key is 64 bytes, the X25519 identity key then the Ed25519 signing key; every
+    /// prekey is a raw 32-byte X25519 public key; the signed prekey carries the 64-byte Ed25519
+    /// signature over its public key alone. A server that does not look into the keys accepts it as
+    /// well as one that checks them; the private keys are dropped, since the kit decrypts nothing.
+    /// </summary>
+    internal static KeysUpload Upload(int oneTime)
     {
+        using var identity = Key.Create(KeyAgreementAlgorithm.X25519);
+        using var signing = Key.Create(SignatureAlgorithm.Ed25519);
+        var signedPrekey = X25519PublicKey();
         var upload = new KeysUpload
         {
-            IdentityKey = ByteString.CopyFrom(RandomBytes(32)),
-            SignedPrekey = new SignedPreKey { Id = 1, PublicKey = ByteString.CopyFrom(RandomBytes(32)), Signature = ByteString.CopyFrom(RandomBytes(64)) },
+            IdentityKey = ByteString.CopyFrom([.. identity.PublicKey.Export(KeyBlobFormat.RawPublicKey), .. signing.PublicKey.Export(KeyBlobFormat.RawPublicKey)]),
+            SignedPrekey = new SignedPreKey
+            {
+                Id = 1,
+                PublicKey = ByteString.CopyFrom(signedPrekey),
+                Signature = ByteString.CopyFrom(SignatureAlgorithm.Ed25519.Sign(signing, signedPrekey)),
+            },
         };
         for (uint i = 1; i <= oneTime; i++)
         {
-            upload.OneTimePrekeys.Add(new PreKey { Id = 100 + i, PublicKey = ByteString.CopyFrom(RandomBytes(32)) });
+            upload.OneTimePrekeys.Add(new PreKey { Id = 100 + i, PublicKey = ByteString.CopyFrom(X25519PublicKey()) });
         }
 
         return upload;
     }
 
-    private static byte[] RandomBytes(int n)
+    private static byte[] X25519PublicKey()
     {
-        var b = new byte[n];
-        Random.Shared.NextBytes(b);
-        return b;
+        using var key = Key.Create(KeyAgreementAlgorithm.X25519);
+        return key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
     }
 
     private static HttpClient Http(CheckContext c) =>
