@@ -44,7 +44,7 @@ public sealed record NodeFigures(int Tcp, int WebSocket, int UsersOnline, int Lo
 }
 
 /// <summary>
-/// <c>/user/metrics</c>: samples <see cref="NodeFigures"/> every <see cref="Interval"/> into the
+/// <c>/user/metrics</c>: samples <see cref="NodeFigures"/> and the cluster membership every <see cref="Interval"/> into the
 /// node's gauges (<see cref="NodeMetrics.Gauges"/>), so a scrape reads figures at most that old and
 /// never waits for actors. One sample at a time; a failed sample keeps the previous values.
 /// </summary>
@@ -67,9 +67,21 @@ public sealed class NodeGauges : ReceiveActor, IWithTimers
             Interlocked.Exchange(ref gauges.Shards, f.Shards);
             Interlocked.Exchange(ref gauges.Entities, f.Entities);
             Interlocked.Exchange(ref gauges.QueuedItems, f.QueuedItems);
+            SampleCluster(gauges);
             Timers.StartSingleTimer(Tick.Instance, Tick.Instance, Interval);
         });
-        Receive<Status.Failure>(_ => Timers.StartSingleTimer(Tick.Instance, Tick.Instance, Interval));
+        Receive<Status.Failure>(_ =>
+        {
+            SampleCluster(gauges); // membership needs no actor to answer
+            Timers.StartSingleTimer(Tick.Instance, Tick.Instance, Interval);
+        });
+    }
+
+    private static void SampleCluster(NodeMetrics.GaugeValues gauges)
+    {
+        var state = Akka.Cluster.Cluster.Get(Context.System).State;
+        Interlocked.Exchange(ref gauges.UpMembers, state.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
+        Interlocked.Exchange(ref gauges.UnreachableMembers, state.Unreachable.Count);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -49,6 +49,8 @@ public sealed class NodeMetrics : IExtension, IDisposable
         Meter.CreateObservableGauge("akkachat.items.queued", () => Gauges.QueuedItems, description: "items queued (not yet acknowledged) in the user actors running on this node");
         Meter.CreateObservableGauge("akkachat.shards", () => Gauges.Shards, description: "user shards hosted by this node");
         Meter.CreateObservableGauge("akkachat.entities", () => Gauges.Entities, description: "user actors running on this node");
+        Meter.CreateObservableGauge("akkachat.cluster.members", () => Gauges.UpMembers, description: "cluster members Up, as this node sees them");
+        Meter.CreateObservableGauge("akkachat.cluster.unreachable", () => Gauges.UnreachableMembers, description: "cluster members this node cannot reach");
     }
 
     public static NodeMetrics Get(ActorSystem system) => system.WithExtension<NodeMetrics, NodeMetricsProvider>();
@@ -97,6 +99,8 @@ public sealed class NodeMetrics : IExtension, IDisposable
         public long QueuedItems;
         public long Shards;
         public long Entities;
+        public long UpMembers;
+        public long UnreachableMembers;
     }
 }
 
