@@ -2,12 +2,16 @@
 # A local 3-node AkkaChat cluster on a private PostgreSQL journal.
 #
 #   scripts/run-cluster.sh start      build, start PostgreSQL (scripts/start-postgres.sh) and 3 nodes
+#   scripts/run-cluster.sh start --monitor
+#                                     the same, plus a Prometheus (Debian's `prometheus`) on
+#                                     127.0.0.1:9090 scraping the 3 nodes' /metrics every 5 s, with the
+#                                     alert rules of scripts/prometheus/akkachat-alerts.yml
 #   scripts/run-cluster.sh status     which nodes run; for a stopped one, why (exit status, last log line)
 #   scripts/run-cluster.sh restart N  stop node N (if it runs) and start it again, on the same ports
 #   scripts/run-cluster.sh stop       stop the nodes gracefully (SIGTERM), then PostgreSQL
 #
-# Node k (1..3) takes clients on 127.0.0.1:470k, cluster traffic on 127.0.0.1:471k and pbm on
-# 127.0.0.1:911k (docs/management.md); every node
+# Node k (1..3) takes clients on 127.0.0.1:470k, cluster traffic on 127.0.0.1:471k, pbm on
+# 127.0.0.1:911k (docs/management.md) and web (WebSocket, media, /metrics) on 127.0.0.1:478k; every node
 # lists all three as seeds. Registration codes are revealed (hocon/dev.conf). Logs and pids are in
 # $CLUSTER_DIR (default /tmp/akkachat-cluster): nodeN.log, nodeN.pid, and nodeN.exit, the exit
 # status a node ended with (written by the wrapper that runs it).
@@ -32,6 +36,8 @@ launch() {
       --set "akkachat.node-name = \"node-$k\"" \
       --set 'akkachat.listen.host = "127.0.0.1"' \
       --set "akkachat.management.port = 911$k" \
+      --set 'akkachat.web.host = "127.0.0.1"' \
+      --set "akkachat.web.port = 478$k" \
       --set 'akkachat.storage.provider = postgresql' \
       --set "akkachat.storage.connection-string = \"$connection\"" \
       >"$state/node$k.log" 2>&1 &
@@ -69,6 +75,35 @@ start() {
   done
   for k in "${nodes[@]}"; do await_up "$k"; done
   echo "cluster up: connect clients to 127.0.0.1:4701, :4702 or :4703"
+  if [ "${1:-}" = "--monitor" ]; then monitor; fi
+}
+
+# Prometheus scraping the nodes' /metrics, with the alert rules; its data and log live in $state.
+monitor() {
+  command -v prometheus >/dev/null || { echo "--monitor needs Prometheus: apt-get install prometheus" >&2; exit 1; }
+  if [ -f "$state/prometheus.pid" ] && kill -0 "$(cat "$state/prometheus.pid")" 2>/dev/null; then
+    echo "prometheus already runs (pid $(cat "$state/prometheus.pid"))"
+    return
+  fi
+  cp scripts/prometheus/akkachat-alerts.yml "$state/akkachat-alerts.yml"
+  {
+    echo "global: {scrape_interval: 5s, evaluation_interval: 5s}"
+    echo "rule_files: [akkachat-alerts.yml]"
+    echo "scrape_configs:"
+    echo "  - job_name: akkachat"
+    echo "    static_configs:"
+    echo "      - targets: [$(for k in "${nodes[@]}"; do printf '"127.0.0.1:478%s"%s' "$k" "$([ "$k" = "${nodes[-1]}" ] || echo ', ')"; done)]"
+  } >"$state/prometheus.yml"
+  promtool check config "$state/prometheus.yml" >/dev/null
+  prometheus --config.file="$state/prometheus.yml" --storage.tsdb.path="$state/prometheus-data" \
+    --web.listen-address=127.0.0.1:9090 >"$state/prometheus.log" 2>&1 &
+  echo $! >"$state/prometheus.pid"
+  for _ in $(seq 1 60); do
+    curl -sf http://127.0.0.1:9090/-/ready >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -sf http://127.0.0.1:9090/-/ready >/dev/null || { echo "prometheus did not start; see $state/prometheus.log" >&2; exit 1; }
+  echo "prometheus on http://127.0.0.1:9090 (pid $(cat "$state/prometheus.pid")) scraping 127.0.0.1:4781-4783, log $state/prometheus.log"
 }
 
 # Stops node $1 gracefully (SIGTERM; SIGKILL after 30 s).
@@ -97,6 +132,10 @@ restart() {
 }
 
 stop() {
+  if [ -f "$state/prometheus.pid" ]; then
+    kill -TERM "$(cat "$state/prometheus.pid")" 2>/dev/null && echo "prometheus stopped"
+    rm -f "$state/prometheus.pid"
+  fi
   for k in "${nodes[@]}"; do stop_node "$k"; done
   bash scripts/stop-postgres.sh
 }
@@ -127,9 +166,9 @@ status() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) start "${2:-}" ;;
   stop) stop ;;
   status) status ;;
   restart) restart "${2:-}" ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

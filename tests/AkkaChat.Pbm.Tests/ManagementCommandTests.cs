@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AkkaChat.TestKit;
+using AkkaChat.Protocol;
 
 namespace AkkaChat.Pbm.Tests;
 
@@ -129,34 +130,87 @@ public sealed class ManagementCommandTests(ManagementClusterFixture fixture) : I
     }
 
     [Fact]
-    public async Task Stats_and_user_report_what_the_node_measures_and_say_what_it_does_not()
+    public async Task Stats_reports_every_figure_of_the_node_and_user_reports_the_users_status()
     {
         var phone = TestPhones.New();
         await using var user = await ChatUser.RegisterAsync(fixture.Cluster, phone, fixture.Cluster.Nodes[0]);
         var stats = await fixture.PbmAsync(0, "akkachat", "stats");
         Assert.Equal(0, stats.ExitCode);
         Assert.StartsWith("Node node-1 (akka.tcp://akkachat@127.0.0.1:", stats.Lines[0]);
-        Assert.Matches(@"^connections: [1-9]\d*$", stats.Lines[1]);
-        Assert.Matches(@"^user actors on this node: \d+ in \d+ shards$", stats.Lines[2]);
-        Assert.Contains("journal write p99: not reported (the journal has no latency instrument yet)", stats.Lines);
+        Assert.Matches(@"^connections: [1-9]\d* \(tcp [1-9]\d*, websocket \d+; [1-9]\d* logged in\)$", stats.Lines[1]);
+        Assert.Matches(@"^users online: [1-9]\d* \(logged in on this node\)$", stats.Lines[2]);
+        Assert.Matches(@"^user actors on this node: \d+ in \d+ shards$", stats.Lines[3]);
+        Assert.Matches(@"^messages in \(SEND_ACKed\): [\d.]+/s over the last 1 s$", stats.Lines[4]);
+        Assert.Matches(@"^messages out \(pushed to sessions\): [\d.]+/s over the last 1 s$", stats.Lines[5]);
+        Assert.Matches(@"^items acknowledged by recipients: [\d.]+/s over the last 1 s$", stats.Lines[6]);
+        Assert.Matches(@"^(journal write p99: [\d.]+ ms over the last [1-9]\d* writes|journal write p99: no journal writes since the node started)$", stats.Lines[7]);
+        Assert.Matches(@"^inbox items: \d+ queued in the \d+ user actors on this node$", stats.Lines[8]);
+        Assert.DoesNotContain(stats.Lines, l => l.Contains("not reported", StringComparison.Ordinal));
+
+        // The registration was journaled on the node hosting the user: that node has a p99.
+        var host = await HostIndexAsync(phone);
+        var hostStats = await fixture.PbmAsync(host, "akkachat", "stats");
+        Assert.Matches(@"^journal write p99: [\d.]+ ms over the last [1-9]\d* writes$", hostStats.Lines[7]);
 
         var info = await fixture.PbmAsync(2, "akkachat", "user", phone);
         Assert.Equal(0, info.ExitCode);
         Assert.Matches($@"^\{phone}: shard \d+$", info.Lines[0]);
         Assert.Matches(@"^node: akka\.tcp://akkachat@127\.0\.0\.1:\d+$", info.Lines[1]);
         Assert.Equal("user actor: running", info.Lines[2]);
+        Assert.Matches(@"^online: yes, since \d{4}-\d\d-\d\dT[\d:.]+Z$", info.Lines[3]);
+        var node1 = await AddressOfAsync(0);
+        Assert.Matches($@"^connection: {Regex.Escape(node1)}/user/node/connections/c-\d+$", info.Lines[4]);
+        Assert.Matches($@"^  logged in: {Regex.Escape(node1)}/user/node/connections/c-\d+ from 127\.0\.0\.1:\d+$", info.Lines[5]);
+        Assert.Equal("queued items: 0 (receipts owed to senders: 0)", info.Lines[6]);
+        Assert.Equal("last seen: now", info.Lines[7]);
 
         var bad = await fixture.PbmAsync(2, "akkachat", "user", "12345");
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("'12345' is not an E.164 phone number", bad.Errors);
     }
 
-    [Fact]
-    public async Task Kick_says_it_is_not_available_rather_than_pretending()
+    private async Task<int> HostIndexAsync(string phone)
     {
-        var kick = await fixture.PbmAsync(0, "akkachat", "kick", TestPhones.New());
-        Assert.Equal(1, kick.ExitCode);
-        Assert.Contains("kick is not available yet", kick.Errors);
+        var host = (await fixture.PbmAsync(0, "akkachat", "user", phone)).Lines.Single(l => l.StartsWith("node: ", StringComparison.Ordinal))["node: ".Length..];
+        for (var i = 0; i < 3; i++)
+        {
+            if (await AddressOfAsync(i) == host)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"no node has address {host}");
+    }
+
+    [Fact]
+    public async Task Kick_closes_the_users_connection_on_another_node_with_forbidden_and_leaves_others_open()
+    {
+        var phone = TestPhones.New();
+        var victim = await fixture.Cluster.Nodes[1].ConnectAsync();
+        await victim.RegisterAsync(phone);
+        var bystander = await fixture.Cluster.Nodes[1].ConnectAsync();
+        await bystander.RegisterAsync(TestPhones.New());
+
+        var kick = await fixture.PbmAsync(0, "akkachat", "kick", phone);
+        Assert.Equal(0, kick.ExitCode);
+        Assert.Matches($@"^Closed {Regex.Escape(await AddressOfAsync(1))}/user/node/connections/c-\d+ from 127\.0\.0\.1:\d+$", kick.Lines[0]);
+        Assert.Equal($"Kicked {phone}: 1 connection(s) closed", kick.Lines[^1]);
+
+        var error = await victim.ExpectErrorAsync(ErrorCode.Forbidden);
+        Assert.Equal("disconnected by an operator", error.Message);
+        await victim.ExpectClosedAsync();
+        await bystander.ExpectAliveAsync();
+
+        // Once the connection is gone, the user is offline with a last-seen time, and a second kick finds nothing.
+        var info = await fixture.PbmUntilAsync(0, r => r.Lines.Contains("online: no"), TimeSpan.FromSeconds(15), "akkachat", "user", phone);
+        Assert.Contains("connection: none", info.Lines);
+        Assert.Contains(info.Lines, l => Regex.IsMatch(l, @"^last seen: \d{4}-\d\d-\d\dT[\d:.]+Z \(its last session ended\)$"));
+        var again = await fixture.PbmAsync(0, "akkachat", "kick", phone);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal([$"{phone} has no logged-in connection on any node"], again.Lines);
+        await victim.DisposeAsync();
+        await bystander.DisposeAsync();
     }
 
     [Fact]
@@ -279,12 +333,17 @@ public sealed class ManagementCommandTests(ManagementClusterFixture fixture) : I
         var ack = await alice.SendReliablyAsync(bob.Phone, "trace-1", "hello");
         await bob.ReceiveUntilAsync(u => u.Received.Any(d => d.ServerMsgId == ack.ServerMsgId));
 
-        var trace = await fixture.PbmUntilAsync(2, r => r.Lines.Any(l => l.Contains("DELIVER seq")), TimeSpan.FromSeconds(10), "akkachat", "msg", "trace", ack.ServerMsgId);
+        // The ACK's DELIVERED receipt is queued for alice by her user actor, wherever it lives.
+        var trace = await fixture.PbmUntilAsync(2, r => r.Lines.Any(l => l.Contains("DELIVER seq")) && r.Lines.Any(l => l.Contains("receipt by")) && r.Lines.Any(l => l.Contains("acknowledged by")),
+            TimeSpan.FromSeconds(15), "akkachat", "msg", "trace", ack.ServerMsgId);
         Assert.Equal(0, trace.ExitCode);
         var hops = trace.Lines[..^1].Select(l => l.Split(" | ")).ToList();
         Assert.Contains(hops, h => h[1] == $"node-{hostIndex + 1}" && h[2].StartsWith("/system/sharding/user/", StringComparison.Ordinal) && h[3] == $"journaled at seq 1 for {bob.Phone} (from {alice.Phone})");
         Assert.Contains(hops, h => h[1] == $"node-{senderIndex + 1}" && h[2].StartsWith("/user/node/connections/c-", StringComparison.Ordinal) && h[3] == "SEND_ACK written to the sender");
         Assert.Contains(hops, h => h[1] == "node-1" && h[3] == "DELIVER seq 1 pushed to the recipient");
+        Assert.Contains(hops, h => h[1] == $"node-{senderIndex + 1}" && h[2].StartsWith("/user/node/connections/c-", StringComparison.Ordinal) && h[3] == $"SEND trace-1 from {alice.Phone} accepted on the sender's connection");
+        Assert.Contains(hops, h => h[1] == $"node-{hostIndex + 1}" && h[3] == $"acknowledged by {bob.Phone} (ACK up to seq 1); leaves the queue");
+        Assert.Contains(hops, h => h[2].StartsWith("/system/sharding/user/", StringComparison.Ordinal) && h[3].StartsWith($"DELIVERED receipt by {bob.Phone} queued for {alice.Phone} at seq ", StringComparison.Ordinal));
         Assert.Matches(@"^\d+ hops on [23] node\(s\)$", trace.Lines[^1]);
         Assert.Equal(hops.Select(h => h[0]).Order(StringComparer.Ordinal), hops.Select(h => h[0]));
 

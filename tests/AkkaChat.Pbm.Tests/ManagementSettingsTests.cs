@@ -76,6 +76,11 @@ public class ManagementSerializerTests
             RuntimeSettingsQuery.Instance,
             new RuntimeSettingsReport("node-2", "x = 1"),
             new TraceQuery("0193"),
+            new KickRequest("+15550001"),
+            new SessionsRequest("+15550002"),
+            new UserStatusRequest("+15550003"),
+            new UserStatusReport("node-3", true, true, "akka.tcp://akkachat@127.0.0.1:4712/user/node/connections/c-3", 1700000000123, 4, 2, 1700000000999),
+            new UserStatusReport("node-1", false, false, "", 0, 0, 0, 0),
         ];
         foreach (var message in messages)
         {
@@ -85,6 +90,12 @@ public class ManagementSerializerTests
         var hops = new TraceHops([new TraceHop("0193", 1700000000123, "node-1", "/user/node/connections/c-1", "SEND_ACK written to the sender")]);
         var back = (TraceHops)serializer.FromBinary(serializer.ToBinary(hops), serializer.Manifest(hops));
         Assert.Equal(hops.Hops, back.Hops);
+
+        var sessions = new SessionsReport("node-2", ["akka.tcp://akkachat@127.0.0.1:4712/user/node/connections/c-3 from 127.0.0.1:56858", "second"]);
+        var sessionsBack = (SessionsReport)serializer.FromBinary(serializer.ToBinary(sessions), serializer.Manifest(sessions));
+        Assert.Equal(sessions.Node, sessionsBack.Node);
+        Assert.Equal(sessions.Connections, sessionsBack.Connections);
+        Assert.Empty(((SessionsReport)serializer.FromBinary(serializer.ToBinary(new SessionsReport("n", [])), "SR")).Connections);
     }
 }
 

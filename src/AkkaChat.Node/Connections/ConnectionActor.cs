@@ -49,6 +49,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private bool _awaiting; // a handler waits for a task: client frames are held until it completes
     private long _resumingSinceMs = -1; // while the session asks to be attached again; -1 when attached
     private TimeSpan _resumeDelay; // the wait before the next ResumeSession
+    private Diagnostics.NodeMetrics? _metrics;
+    // SENDs read and not yet answered, by client_msg_id: when each was read (for the SEND_ACK latency
+    // and the trace's "accepted" hop). Bounded: past MaxSendsInFlight the oldest reading is not timed.
+    private Dictionary<string, (long Ticks, long UnixMs)>? _sendsInFlight;
+    private const int MaxSendsInFlight = 1024;
 
     public ConnectionActor(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
     {
@@ -76,6 +81,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private string Id => Self.Path.Name;
 
     private ILoggingAdapter Log => Context.GetLogger();
+
+    private Diagnostics.NodeMetrics Metrics => _metrics ??= Diagnostics.NodeMetrics.Get(Context.System);
 
     protected override void OnReceive(object message)
     {
@@ -146,6 +153,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 _loggedInAtMs = ok.ServerTimeMs;
                 WatchUser(Sender);
                 Write(ok);
+                Metrics.Logins.Add(1);
                 Log.Debug("Connection {0}: {1} logged in from {2}", Id, _phone, _remote);
                 Context.System.EventStream.Publish(new Sessions.SessionStarted(_phone!, Self));
                 Become(State.Active);
@@ -181,6 +189,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 WriteError(error);
                 break;
             case IMessage reply when FrameCodec.IsServerToClient(reply):
+                AnswerSend(reply);
                 Management.MessageTrace.Get(Context.System).RecordWritten(reply, Self);
                 Write(reply); // whatever a module actor answers: SEND_ACK, DELIVER, RECEIPT, ...
                 break;
@@ -233,6 +242,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break;
             case Awaited awaited:
                 ContinueAfterWait(awaited);
+                break;
+            case Kick kick:
+                Fail(ErrorCode.Forbidden, kick.Reason);
                 break;
             case NodeShuttingDown:
                 _stage.Tell(ConnectionStage.Close.Instance);
@@ -350,6 +362,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
             }
             else if (_routes.Find(frame.Type, phase) is { } handler)
             {
+                Metrics.FramesReceived.Add(1, new KeyValuePair<string, object?>("type", frame.Type.ToString()));
+                if (frame.Message is Send send)
+                {
+                    SendRead(send);
+                }
+
                 handler(frame.Message, this);
             }
             else
@@ -442,9 +460,49 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         }
     }
 
+    // ---- SEND to SEND_ACK ----
+
+    private void SendRead(Send send)
+    {
+        var inFlight = _sendsInFlight ??= new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        if (inFlight.Count < MaxSendsInFlight)
+        {
+            inFlight[send.ClientMsgId] = (System.Diagnostics.Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        }
+    }
+
+    /// <summary>A SEND_ACK (or an ERROR naming the SEND) answers a SEND read earlier: time it and trace its acceptance.</summary>
+    private void AnswerSend(IMessage reply)
+    {
+        if (_sendsInFlight is not { Count: > 0 } inFlight)
+        {
+            return;
+        }
+
+        if (reply is SendAck ack && inFlight.Remove(ack.ClientMsgId, out var read))
+        {
+            Metrics.SendAckSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(read.Ticks).TotalSeconds);
+            Management.MessageTrace.Get(Context.System).Record(ack.ServerMsgId, read.UnixMs, $"SEND {ack.ClientMsgId} from {_phone} accepted on the sender's connection", Self);
+        }
+        else if (reply is ProtocolError { Ref.Length: > 0 } error)
+        {
+            inFlight.Remove(error.Ref);
+        }
+    }
+
     // ---- writing ----
 
-    private void Write(IMessage message) =>
+    private void Write(IMessage message)
+    {
+        if (message is ProtocolError error)
+        {
+            Metrics.ErrorsSent.Add(1, new KeyValuePair<string, object?>("code", error.ErrorCode.ToString()));
+        }
+
+        WriteFrame(message);
+    }
+
+    private void WriteFrame(IMessage message) =>
         _stage.Tell(new ConnectionStage.Outgoing(Akka.IO.ByteString.FromBytes(FrameWriter.ToBytes(message))));
 
     /// <summary>Writes an ERROR; the codes after which the protocol closes the connection also close it.</summary>
@@ -493,6 +551,12 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     {
         public static readonly NodeShuttingDown Instance = new();
     }
+
+    /// <summary>
+    /// An operator closes this connection (<c>pbm ... akkachat kick PHONE</c>): ERROR{FORBIDDEN,
+    /// message = <paramref name="Reason"/>}, no ref, then the socket closes. The client may log in again.
+    /// </summary>
+    public sealed record Kick(string Reason);
 
     // ---- self messages ----
 

@@ -23,9 +23,9 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
     public static readonly TimeSpan ReloadDeadline = TimeSpan.FromSeconds(2);
 
     public PaletteSpec Spec { get; } = new("akkachat", "the messaging node", [
-        Command("stats", "connections, user actors, message rates of this node"),
-        Command("user", "where a user lives and whether its actor runs", "PHONE"),
-        Command("kick", "close a user's connection", "PHONE"),
+        Command("stats", "connections, users online, message rates, journal write p99, inbox items of this node"),
+        Command("user", "where a user lives, whether online, its connection, queued items, last seen", "PHONE"),
+        Command("kick", "close the user's connections on every node (ERROR FORBIDDEN, then close)", "PHONE"),
         Command("config show", "the hot settings in force and where they come from"),
         Command("config reload", "re-read this node's --config file and apply its hot keys on every member"),
         Command("supervision", "failures handled by each supervisor since the node started"),
@@ -38,8 +38,7 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
     {
         "stats" => StatsAsync(writeLine, cancel),
         "user" => UserAsync(Phone(command.Arguments[0]), writeLine, cancel),
-        "kick" => throw new CommandException(
-            "kick is not available yet: connections do not answer a close-by-phone command; the user's connection stays open"),
+        "kick" => KickAsync(Phone(command.Arguments[0]), writeLine, cancel),
         "config show" => ConfigShowAsync(writeLine),
         "config reload" => ConfigReloadAsync(writeLine, cancel),
         "supervision" => SupervisionAsync(writeLine, cancel),
@@ -52,61 +51,55 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
 
     private async Task StatsAsync(Func<string, Task> writeLine, CancellationToken cancel)
     {
-        var (queued, acknowledged) = await RatesAsync(TimeSpan.FromSeconds(1), cancel);
-        var connections = context.System.ActorSelection("/user/node/connections");
-        var connectionCount = await CountChildrenAsync(connections);
-        var region = ClusterSharding.Get(context.System).ShardRegion(UserShard.TypeName);
-        var stats = await region.Ask<ShardRegionStats>(GetShardRegionStats.Instance, ManagementContext.AskTimeout, cancel);
+        var metrics = NodeMetrics.Get(context.System);
+        var (queued, delivered, acknowledged) = await RatesAsync(metrics, TimeSpan.FromSeconds(1), cancel);
+        var figures = await NodeFigures.SampleAsync(context.System, cancel);
         await writeLine($"Node {context.Settings.NodeName} ({Cluster.SelfAddress})");
-        await writeLine($"connections: {connectionCount}");
-        await writeLine($"user actors on this node: {stats.Stats.Values.Sum()} in {stats.Stats.Count} shards");
+        await writeLine($"connections: {figures.Tcp + figures.WebSocket} (tcp {figures.Tcp}, websocket {figures.WebSocket}; {figures.LoggedIn} logged in)");
+        await writeLine($"users online: {figures.UsersOnline} (logged in on this node)");
+        await writeLine($"user actors on this node: {figures.Entities} in {figures.Shards} shards");
         await writeLine($"messages in (SEND_ACKed): {queued:0.#}/s over the last 1 s");
+        await writeLine($"messages out (pushed to sessions): {delivered:0.#}/s over the last 1 s");
         await writeLine($"items acknowledged by recipients: {acknowledged:0.#}/s over the last 1 s");
-        await writeLine("users online: not reported (user actors do not answer a session query yet)");
-        await writeLine("journal write p99: not reported (the journal has no latency instrument yet)");
-        await writeLine("inbox items: not reported (user actors do not answer a queue-length query yet)");
+        await writeLine(metrics.JournalWrites.Percentile(99) is { } p99
+            ? $"journal write p99: {p99.Value.TotalMilliseconds:0.###} ms over the last {p99.Samples} writes"
+            : "journal write p99: no journal writes since the node started");
+        var unanswered = figures.Entities - figures.UserActorsAnswered;
+        await writeLine($"inbox items: {figures.QueuedItems} queued in the {figures.UserActorsAnswered} user actors on this node" +
+            (unanswered > 0 ? $" ({unanswered} did not answer within {NodeFigures.AskTimeout.TotalSeconds:0} s)" : string.Empty));
     }
 
-    /// <summary>Counts what the node's counters add over <paramref name="window"/> (process-wide, as the meter is).</summary>
-    private static async Task<(double Queued, double Acknowledged)> RatesAsync(TimeSpan window, CancellationToken cancel)
+    /// <summary>Counts what this node's counters add over <paramref name="window"/> (this node's meter only).</summary>
+    private static async Task<(double Queued, double Delivered, double Acknowledged)> RatesAsync(NodeMetrics metrics, TimeSpan window, CancellationToken cancel)
     {
-        long queued = 0, acknowledged = 0;
+        long queued = 0, delivered = 0, acknowledged = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == NodeMetrics.MeterName && instrument.Name is "akkachat.messages.queued" or "akkachat.items.acknowledged")
+            if (instrument.Meter == metrics.Meter && instrument.Name is "akkachat.messages.queued" or "akkachat.items.delivered" or "akkachat.items.acknowledged")
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {
-            if (instrument.Name == "akkachat.messages.queued")
+            switch (instrument.Name)
             {
-                Interlocked.Add(ref queued, value);
-            }
-            else
-            {
-                Interlocked.Add(ref acknowledged, value);
+                case "akkachat.messages.queued":
+                    Interlocked.Add(ref queued, value);
+                    break;
+                case "akkachat.items.delivered":
+                    Interlocked.Add(ref delivered, value);
+                    break;
+                default:
+                    Interlocked.Add(ref acknowledged, value);
+                    break;
             }
         });
         listener.Start();
         await Task.Delay(window, cancel); // the measuring window itself, not a wait for a condition
-        return (Interlocked.Read(ref queued) / window.TotalSeconds, Interlocked.Read(ref acknowledged) / window.TotalSeconds);
-    }
-
-    private static async Task<int> CountChildrenAsync(ActorSelection selection)
-    {
-        try
-        {
-            var actor = await selection.ResolveOne(ManagementContext.AskTimeout);
-            // Connection actors are named c-1, c-2, ...; the stream supervisor beside them is not a connection.
-            return actor is ActorRefWithCell cell ? cell.Children.Count(c => c.Path.Name.StartsWith("c-", StringComparison.Ordinal)) : 0;
-        }
-        catch (ActorNotFoundException)
-        {
-            return 0;
-        }
+        var seconds = window.TotalSeconds;
+        return (Interlocked.Read(ref queued) / seconds, Interlocked.Read(ref delivered) / seconds, Interlocked.Read(ref acknowledged) / seconds);
     }
 
     private async Task UserAsync(string phone, Func<string, Task> writeLine, CancellationToken cancel)
@@ -126,10 +119,74 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
                 .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, ManagementContext.AskTimeout, cancel);
             var running = state.Shards.Any(s => s.ShardId == shard && s.EntityIds.Contains(phone));
             await writeLine($"node: {host}");
-            await writeLine($"user actor: {(running ? "running" : "not running (passivated, or not started since the node began)")}");
+            await writeLine($"user actor: {(running ? "running" : "not running (passivated, or not started since the node began); started now to answer")}");
         }
 
-        await writeLine("online, connection, queued items, last seen: not reported (the user actor does not answer a status query yet)");
+        // The status comes from the node hosting the shard (or, unallocated, this node's region places it).
+        var status = await ManagementPeer.At(context.System, host ?? Cluster.SelfAddress)
+            .Ask<UserStatusReport>(new UserStatusRequest(phone), ManagementContext.AskTimeout, cancel);
+        if (!status.Answered)
+        {
+            throw new CommandException($"the user actor of {phone} did not answer within {ManagementPeer.LocalAskTimeout.TotalSeconds:0} s");
+        }
+
+        if (!status.Registered)
+        {
+            await writeLine("registered: no");
+        }
+
+        var connections = await SessionsOnMembersAsync(new SessionsRequest(phone), cancel);
+        await writeLine(status.Session.Length > 0
+            ? $"online: yes, since {Time(status.SessionSinceMs)}"
+            : "online: no");
+        await writeLine($"connection: {(status.Session.Length > 0 ? status.Session : "none")}");
+        foreach (var line in connections)
+        {
+            await writeLine($"  logged in: {line}");
+        }
+
+        await writeLine($"queued items: {status.QueuedItems} (receipts owed to senders: {status.OutboxReceipts})");
+        await writeLine(status.Session.Length > 0
+            ? "last seen: now"
+            : status.LastSessionEndedAtMs > 0
+                ? $"last seen: {Time(status.LastSessionEndedAtMs)} (its last session ended)"
+                : "last seen: no session since its user actor started");
+    }
+
+    private static string Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Sends <paramref name="request"/> to the peer of every Up member; the connections they name, "PATH from REMOTE".</summary>
+    private async Task<IReadOnlyList<string>> SessionsOnMembersAsync(IManagementMessage request, CancellationToken cancel)
+    {
+        var members = Cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving).ToList();
+        var reports = await Task.WhenAll(members.Select(async m =>
+        {
+            try
+            {
+                return (await ManagementPeer.At(context.System, m.Address).Ask<SessionsReport>(request, ManagementContext.AskTimeout, cancel)).Connections;
+            }
+            catch (AskTimeoutException)
+            {
+                return [$"(no answer from {m.Address})"];
+            }
+        }));
+        return reports.SelectMany(r => r).ToList();
+    }
+
+    /// <summary>
+    /// Closes the user's logged-in connections on every member: each gets ERROR{FORBIDDEN,
+    /// "disconnected by an operator"} and its socket closes (docs/protocol.md). The client may log in again.
+    /// </summary>
+    private async Task KickAsync(string phone, Func<string, Task> writeLine, CancellationToken cancel)
+    {
+        var closed = await SessionsOnMembersAsync(new KickRequest(phone), cancel);
+        log.LogInformation("Management: kicked {Phone}: {Count} connection(s) closed", phone, closed.Count(c => !c.StartsWith('(')));
+        foreach (var line in closed)
+        {
+            await writeLine(line.StartsWith('(') ? line : $"Closed {line}");
+        }
+
+        await writeLine(closed.Count == 0 ? $"{phone} has no logged-in connection on any node" : $"Kicked {phone}: {closed.Count(c => !c.StartsWith('('))} connection(s) closed");
     }
 
     private async Task ConfigShowAsync(Func<string, Task> writeLine)

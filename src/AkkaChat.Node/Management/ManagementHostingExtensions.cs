@@ -37,6 +37,7 @@ public static class ManagementHostingExtensions
             var runtime = provider.GetRequiredService<RuntimeSettingsSource>();
             var loggers = provider.GetRequiredService<ILoggerFactory>();
             var peer = system.ActorOf(ManagementPeer.Props(runtime, settings.NodeName), ManagementPeer.Name);
+            system.ActorOf(Diagnostics.NodeGauges.Props(), Diagnostics.NodeGauges.Name);
             if (!management.Enabled)
             {
                 return Task.CompletedTask;

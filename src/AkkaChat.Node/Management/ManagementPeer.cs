@@ -1,7 +1,11 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using Akka.Cluster.Sharding;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Connections;
+using AkkaChat.Node.Diagnostics;
+using AkkaChat.Node.Users;
 
 namespace AkkaChat.Node.Management;
 
@@ -11,7 +15,9 @@ namespace AkkaChat.Node.Management;
 /// <item>cluster-wide hot reload: when this node's hot settings change (its --config file, or
 /// <c>config reload</c>), it sends them to the peer of every other member, which validates and
 /// applies them; a change that came from a peer is not sent on again;</item>
-/// <item>answers peers' questions: current hot settings, the hops of a traced message;</item>
+/// <item>answers peers' questions: current hot settings, the hops of a traced message, a user's
+/// connections on this node and its user actor's status;</item>
+/// <item>closes a user's connections on this node when an operator kicks the user;</item>
 /// <item>counts failures per supervisor (from the error events supervisors log) for <c>supervision</c>.</item>
 /// </list>
 /// </summary>
@@ -39,6 +45,35 @@ public sealed class ManagementPeer : ReceiveActor
         Receive<TraceQuery>(q => Sender.Tell(new TraceHops(MessageTrace.Get(Context.System).Find(q.ServerMsgId))));
         Receive<Error>(CountFailure);
         Receive<SupervisionQuery>(_ => Sender.Tell(new SupervisionReport(new Dictionary<string, int>(_failures))));
+        Receive<KickRequest>(kick => AnswerSessions(new ConnectionsSupervisor.CloseSessions(kick.Phone, "disconnected by an operator")));
+        Receive<SessionsRequest>(query => AnswerSessions(new ConnectionsSupervisor.QuerySessions(query.Phone)));
+        Receive<UserStatusRequest>(AnswerUserStatus);
+    }
+
+    /// <summary>How long the peer waits for this node's connections supervisor or a user actor.</summary>
+    public static readonly TimeSpan LocalAskTimeout = TimeSpan.FromSeconds(3);
+
+    private void AnswerSessions(object request)
+    {
+        var replyTo = Sender;
+        var address = Cluster.Get(Context.System).SelfAddress;
+        Context.System.ActorSelection("/user/node/connections")
+            .Ask<ConnectionsSupervisor.SessionsOf>(request, LocalAskTimeout)
+            .ContinueWith(t => t.IsCompletedSuccessfully
+                ? new SessionsReport(_node, t.Result.Sessions.Select(s => $"{s.Connection.Path.ToStringWithAddress(address)} from {s.Remote}").ToList())
+                : new SessionsReport(_node, []))
+            .PipeTo(replyTo);
+    }
+
+    private void AnswerUserStatus(UserStatusRequest request)
+    {
+        var replyTo = Sender;
+        ClusterSharding.Get(Context.System).ShardRegion(UserShard.TypeName)
+            .Ask<UserActor.UserStatus>(new UserActor.StatusQuery(request.Phone), LocalAskTimeout)
+            .ContinueWith(t => t.IsCompletedSuccessfully
+                ? new UserStatusReport(_node, true, t.Result.Registered, t.Result.Session ?? string.Empty, t.Result.SessionSinceMs, t.Result.QueuedItems, t.Result.OutboxReceipts, t.Result.LastSessionEndedAtMs)
+                : new UserStatusReport(_node, false, false, string.Empty, 0, 0, 0, 0))
+            .PipeTo(replyTo);
     }
 
     public static Props Props(RuntimeSettingsSource runtime, string node) => Akka.Actor.Props.Create(() => new ManagementPeer(runtime, node));
@@ -113,7 +148,12 @@ public sealed class ManagementPeer : ReceiveActor
         var path = source[start..];
         var supervisor = path[..Math.Max(path.LastIndexOf('/'), 1)];
         _failures[supervisor] = _failures.GetValueOrDefault(supervisor) + 1;
+        NodeMetrics.Get(Context.System).SupervisorFailures.Add(1, new KeyValuePair<string, object?>("supervisor", SupervisorLabel(supervisor)));
     }
+
+    /// <summary>The supervisor as a metric label: the user shards are one supervisor (one label, not one per shard).</summary>
+    private static string SupervisorLabel(string supervisor) =>
+        supervisor.StartsWith($"/system/sharding/{UserShard.TypeName}/", StringComparison.Ordinal) ? $"/system/sharding/{UserShard.TypeName}" : supervisor;
 
     private sealed record LocalChange(RuntimeSettings Next);
 

@@ -19,6 +19,11 @@ public sealed class ManagementSerializer(ExtendedActorSystem system) : Serialize
         RuntimeSettingsReport => "RSR",
         TraceQuery => "TQ",
         TraceHops => "TH",
+        KickRequest => "KR",
+        SessionsRequest => "SQ",
+        SessionsReport => "SR",
+        UserStatusRequest => "UQ",
+        UserStatusReport => "UR",
         _ => throw new ArgumentException($"cannot serialize {o.GetType()}"),
     };
 
@@ -54,6 +59,34 @@ public sealed class ManagementSerializer(ExtendedActorSystem system) : Serialize
                     }
 
                     break;
+                case KickRequest k:
+                    w.Write(k.Phone);
+                    break;
+                case SessionsRequest q:
+                    w.Write(q.Phone);
+                    break;
+                case SessionsReport r:
+                    w.Write(r.Node);
+                    w.Write(r.Connections.Count);
+                    foreach (var c in r.Connections)
+                    {
+                        w.Write(c);
+                    }
+
+                    break;
+                case UserStatusRequest q:
+                    w.Write(q.Phone);
+                    break;
+                case UserStatusReport r:
+                    w.Write(r.Node);
+                    w.Write(r.Answered);
+                    w.Write(r.Registered);
+                    w.Write(r.Session);
+                    w.Write(r.SessionSinceMs);
+                    w.Write(r.QueuedItems);
+                    w.Write(r.OutboxReceipts);
+                    w.Write(r.LastSessionEndedAtMs);
+                    break;
                 default:
                     throw new ArgumentException($"cannot serialize {obj.GetType()}");
             }
@@ -84,6 +117,24 @@ public sealed class ManagementSerializer(ExtendedActorSystem system) : Serialize
                 }
 
                 return new TraceHops(hops);
+            case "KR":
+                return new KickRequest(r.ReadString());
+            case "SQ":
+                return new SessionsRequest(r.ReadString());
+            case "SR":
+                var node = r.ReadString();
+                var n = r.ReadInt32();
+                var connections = new List<string>(n);
+                for (var i = 0; i < n; i++)
+                {
+                    connections.Add(r.ReadString());
+                }
+
+                return new SessionsReport(node, connections);
+            case "UQ":
+                return new UserStatusRequest(r.ReadString());
+            case "UR":
+                return new UserStatusReport(r.ReadString(), r.ReadBoolean(), r.ReadBoolean(), r.ReadString(), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64());
             default:
                 throw new System.Runtime.Serialization.SerializationException($"unknown management manifest '{manifest}'");
         }

@@ -33,9 +33,13 @@ public sealed class MessageTrace : IExtension
 
     public static MessageTrace Get(ActorSystem system) => system.WithExtension<MessageTrace, MessageTraceProvider>();
 
-    public void Record(string serverMsgId, string what, IActorRef actor)
+    public void Record(string serverMsgId, string what, IActorRef actor) =>
+        Record(serverMsgId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), what, actor);
+
+    /// <summary>Records a hop that happened at <paramref name="atUnixMs"/>, before its server_msg_id was known (a SEND read before its SEND_ACK).</summary>
+    public void Record(string serverMsgId, long atUnixMs, string what, IActorRef actor)
     {
-        var hop = new TraceHop(serverMsgId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _node, Uri.UnescapeDataString(actor.Path.ToStringWithoutAddress()), what);
+        var hop = new TraceHop(serverMsgId, atUnixMs, _node, Uri.UnescapeDataString(actor.Path.ToStringWithoutAddress()), what);
         lock (_gate)
         {
             _hops[_written % _hops.Length] = hop;

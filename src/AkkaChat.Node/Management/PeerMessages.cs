@@ -18,3 +18,27 @@ public sealed record RuntimeSettingsReport(string Node, string Hocon) : IManagem
 public sealed record TraceQuery(string ServerMsgId) : IManagementMessage;
 
 public sealed record TraceHops(IReadOnlyList<TraceHop> Hops) : IManagementMessage;
+
+/// <summary>
+/// Asks a peer to close every logged-in connection of <paramref name="Phone"/> on its node (an
+/// operator's kick); answered with <see cref="SessionsReport"/> naming the connections closed.
+/// </summary>
+public sealed record KickRequest(string Phone) : IManagementMessage;
+
+/// <summary>Asks a peer for the logged-in connections of <paramref name="Phone"/> on its node; answered with <see cref="SessionsReport"/>.</summary>
+public sealed record SessionsRequest(string Phone) : IManagementMessage;
+
+/// <summary>A node's connections of one user: the connection actor's path and the client's address, one "PATH from REMOTE" each.</summary>
+public sealed record SessionsReport(string Node, IReadOnlyList<string> Connections) : IManagementMessage;
+
+/// <summary>
+/// Asks the peer of the node hosting the user's shard for the user actor's status (it asks its
+/// local shard region, so the query never crosses nodes); answered with <see cref="UserStatusReport"/>.
+/// </summary>
+public sealed record UserStatusRequest(string Phone) : IManagementMessage;
+
+/// <summary>
+/// The user actor's answer, or <paramref name="Answered"/> false when it did not answer in time.
+/// Session is the attached connection's path (empty when offline); times are unix ms (0: none).
+/// </summary>
+public sealed record UserStatusReport(string Node, bool Answered, bool Registered, string Session, long SessionSinceMs, int QueuedItems, int OutboxReceipts, long LastSessionEndedAtMs) : IManagementMessage;

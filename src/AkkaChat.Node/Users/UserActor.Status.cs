@@ -122,7 +122,7 @@ public sealed partial class UserActor
 
             if (gone.Seqs.Count > 0)
             {
-                PersistEvent(gone, e => NodeMetrics.StatusesExpired.Add(e.Seqs.Count));
+                PersistEvent(gone, e => NodeMetrics.Get(Context.System).StatusesExpired.Add(e.Seqs.Count));
             }
         }
         else
@@ -146,7 +146,7 @@ public sealed partial class UserActor
         {
             PersistEvent(expired, e =>
             {
-                NodeMetrics.StatusesExpired.Add(e.Seqs.Count);
+                NodeMetrics.Get(Context.System).StatusesExpired.Add(e.Seqs.Count);
                 Log.Debug("User {0}: {1} status updates expired undelivered", _phone, e.Seqs.Count);
             });
         }

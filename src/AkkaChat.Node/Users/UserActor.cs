@@ -137,6 +137,9 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             case FlushConfirmations:
                 JournalConfirmations();
                 break;
+            case StatusQuery:
+                HandleStatusQuery();
+                break;
             case Terminated terminated:
                 HandleTerminated(terminated);
                 break;
@@ -186,7 +189,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         {
             PersistEvent(expired, e =>
             {
-                NodeMetrics.ItemsExpired.Add(e.Count);
+                NodeMetrics.Get(Context.System).ItemsExpired.Add(e.Count);
                 Log.Info("User {0}: dropped {1} items older than {2}", _phone, e.Count, _settings.RetentionMaxAge);
             });
         }
@@ -366,6 +369,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         if (terminated.ActorRef.Equals(_session))
         {
             _session = null;
+            SessionEnded();
             Log.Debug("User {0}: session ended", _phone);
         }
     }
@@ -394,7 +398,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         {
             var deliver = e.Item.Deliver;
             _durableUpTo = Math.Max(_durableUpTo, deliver.Seq);
-            NodeMetrics.MessagesQueued.Add(1);
+            NodeMetrics.Get(Context.System).MessagesQueued.Add(1);
             Management.MessageTrace.Get(Context.System).Record(deliver.ServerMsgId, $"journaled at seq {deliver.Seq} for {_phone} (from {deliver.From})", Self);
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
             Log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
@@ -415,6 +419,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         PersistEvent(queued, e =>
         {
             _durableUpTo = Math.Max(_durableUpTo, e.Item.Seq);
+            TraceReceiptQueued(e.Item);
             replyTo.Tell(stored);
             Push();
         });
@@ -433,10 +438,11 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
         var removed = (long)(acked.UpToSeq - _state.RemovedUpTo);
         var groupItems = _state.Queue.GroupItemsUpTo(acked.UpToSeq);
+        TraceAcknowledged(acked.UpToSeq);
         PersistEvent(acked, _ =>
         {
             NotifyGroupsAcknowledged(groupItems);
-            NodeMetrics.ItemsAcknowledged.Add(removed);
+            NodeMetrics.Get(Context.System).ItemsAcknowledged.Add(removed);
             SendReceiptsOwed(owed);
             Push();
         });
@@ -523,6 +529,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
                     QueuedItem.ItemOneofCase.GroupInfo => item.GroupInfo,
                     _ => item.Receipt,
                 });
+                Metrics.ItemsDelivered.Add(1);
             }
 
             _deliveredUpTo++;
@@ -583,8 +590,10 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         _state.Apply(@event);
         _pendingWrites++;
         _eventsSinceSnapshot++;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         PersistAsync(@event, e =>
         {
+            Metrics.RecordJournalWrite(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             _onWriteFailed?.Remove(e);
             _pendingWrites--;
             then(e);
@@ -594,12 +603,14 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
+        Metrics.JournalFailures.Add(1);
         NotifyWriteFailed(@event);
         base.OnPersistFailure(cause, @event, sequenceNr); // stops this actor; the next command recovers it from the journal
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
+        Metrics.JournalFailures.Add(1);
         NotifyWriteFailed(@event);
         base.OnPersistRejected(cause, @event, sequenceNr);
         // The state already holds the rejected event: start over from the journal.

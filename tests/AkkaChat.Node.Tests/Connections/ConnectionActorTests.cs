@@ -194,6 +194,48 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void A_send_answered_by_its_send_ack_is_traced_as_accepted_at_the_time_it_was_read_and_timed()
+    {
+        var (connection, stage, users) = OpenLoggedIn();
+        long timed = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        var meter = AkkaChat.Node.Diagnostics.NodeMetrics.Get(Sys).Meter;
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "akkachat.send.ack.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref timed));
+        listener.Start();
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-9", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("hi") }));
+        users.ExpectMsg<SubmitMessage>();
+        ExpectHandled(stage);
+        users.Reply(new SendAck { ClientMsgId = "c-9", ServerMsgId = "srv-9" });
+        ExpectFrame<SendAck>(stage);
+
+        var hops = AkkaChat.Node.Management.MessageTrace.Get(Sys).Find("srv-9");
+        var accepted = Assert.Single(hops, h => h.What == $"SEND c-9 from {Me} accepted on the sender's connection");
+        Assert.InRange(accepted.AtUnixMs, before, hops.Single(h => h.What == "SEND_ACK written to the sender").AtUnixMs);
+        Assert.Equal(1, Interlocked.Read(ref timed));
+    }
+
+    [Fact]
+    public void An_operators_kick_writes_forbidden_and_closes_the_connection()
+    {
+        var (connection, stage, _) = OpenLoggedIn();
+
+        connection.Tell(new ConnectionActor.Kick("disconnected by an operator"));
+
+        var error = ExpectFrame<Error>(stage);
+        Assert.Equal((ErrorCode.Forbidden, "disconnected by an operator", ""), (error.ErrorCode, error.Message, error.Ref));
+        stage.ExpectMsg<ConnectionStage.Close>();
+    }
+
+    [Fact]
     public void Queued_items_from_the_user_actor_are_written_in_the_order_they_arrive()
     {
         var (connection, stage, _) = OpenLoggedIn();

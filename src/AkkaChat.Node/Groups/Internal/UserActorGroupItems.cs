@@ -35,7 +35,7 @@ public sealed partial class UserActor
         PersistEvent(queued, e =>
         {
             _durableUpTo = Math.Max(_durableUpTo, e.Item.Seq);
-            NodeMetrics.MessagesQueued.Add(1);
+            NodeMetrics.Get(Context.System).MessagesQueued.Add(1);
             group.Tell(new GroupItemsStored { GroupId = command.GroupId, Phone = _phone, UpTo = e.Item.GroupItemNo });
             Push();
         });
