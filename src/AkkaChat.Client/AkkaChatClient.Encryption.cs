@@ -33,6 +33,7 @@ public sealed partial class AkkaChatClient
     private string? _fetchPhone;
     private TaskCompletionSource<KeyBundle>? _fetchAnswer;
     private int _replenishing;
+    private readonly UnacknowledgedPlaintexts _unacknowledged = new();
 
     /// <summary>This device's key store and sessions; null before login or with <see cref="ClientOptions.Encryption"/> off.</summary>
     public E2eEncryptor? Encryptor => Volatile.Read(ref _e2e);
@@ -295,19 +296,27 @@ public sealed partial class AkkaChatClient
             return body;
         }
 
-        if (!address.IsGroup)
+        try
         {
-            return await e2e.EncryptAsync(address.Value, body, FetchBundleAsync, ct);
-        }
+            if (!address.IsGroup)
+            {
+                return await e2e.EncryptAsync(address.Value, body, FetchBundleAsync, ct);
+            }
 
-        var group = await GetGroupAsync(address.GroupId, ct);
-        var others = group.Members.Select(m => m.Phone).Where(p => p != e2e.Phone).ToArray();
-        if (others.Length == 0)
+            var group = await GetGroupAsync(address.GroupId, ct);
+            var others = group.Members.Select(m => m.Phone).Where(p => p != e2e.Phone).ToArray();
+            if (others.Length == 0)
+            {
+                throw new AkkaChatException(ErrorCode.BadRequest, $"group {address.GroupId} has no other member to encrypt for", clientMsgId);
+            }
+
+            return await e2e.EncryptForGroupAsync(address.Value, others, body, FetchBundleAsync, ct);
+        }
+        catch (AkkaChatException e) when (e.Ref != clientMsgId)
         {
-            throw new AkkaChatException(ErrorCode.BadRequest, $"group {address.GroupId} has no other member to encrypt for", clientMsgId);
+            // KEYS_FETCH (NOT_FOUND: the recipient is not registered or published no keys; RATE_LIMITED) or GROUP_GET failed: it is this send's error.
+            throw new AkkaChatException(e.Code, $"no key bundle for the recipient: {e.Message}", clientMsgId);
         }
-
-        return await e2e.EncryptForGroupAsync(address.Value, others, body, FetchBundleAsync, ct);
     }
 
     // ---- receiving ----
@@ -317,10 +326,11 @@ public sealed partial class AkkaChatClient
     {
         var message = new MessageReceived(
             d.Seq, d.ServerMsgId, d.From, d.GroupId, (MessageKind)d.Kind, d.Body.Memory, d.MediaId, DateTimeOffset.FromUnixTimeMilliseconds(d.SentAtMs));
-        return Volatile.Read(ref _e2e) is { } e2e ? await OpenAsync(e2e, message, _lifetime.Token) : message;
+        return Volatile.Read(ref _e2e) is { } e2e ? await OpenAsync(e2e, message, _lifetime.Token, _unacknowledged) : message;
     }
 
-    private static async Task<ChatEvent?> OpenAsync(E2eEncryptor e2e, MessageReceived message, CancellationToken ct)
+    /// <param name="unacknowledged">Where decrypted messages are kept until acknowledged; null for a message already acknowledged.</param>
+    private async Task<ChatEvent?> OpenAsync(E2eEncryptor e2e, MessageReceived message, CancellationToken ct, UnacknowledgedPlaintexts? unacknowledged = null)
     {
         if (!Envelope.IsEnvelope(message.Body.Span))
         {
@@ -331,11 +341,24 @@ public sealed partial class AkkaChatClient
         {
             var conversation = message.GroupId.Length == 0 ? null : ChatAddress.GroupPrefix + message.GroupId;
             var plaintext = await e2e.DecryptAsync(message.From, message.Body, conversation, ct);
+            if (unacknowledged is not null && message.Seq > 0)
+            {
+                ulong acknowledged;
+                lock (_gate)
+                {
+                    acknowledged = _connection?.AckedUpTo ?? 0;
+                }
+
+                unacknowledged.Add(e2e, message.ServerMsgId, message.Seq, plaintext, acknowledged);
+            }
+
             return message with { Body = plaintext, Encrypted = true };
         }
         catch (DecryptionFailedException e) when (e.Reason == DecryptFailure.Duplicate)
         {
-            return null; // its message key was used: this device read it before
+            // Its message key was used: this device decrypted it before. If that was not
+            // acknowledged (the app stopped first), the node sent it again and it is shown again.
+            return unacknowledged?.Find(e2e, message.ServerMsgId) is { } kept ? message with { Body = kept, Encrypted = true } : null;
         }
         catch (DecryptionFailedException e)
         {
@@ -379,3 +402,67 @@ public sealed record SafetyNumberChanged(ulong Seq, string Peer, string SafetyNu
 
 /// <summary>Something about end-to-end encryption went wrong outside a call of the application (publishing or replenishing keys).</summary>
 public sealed record EncryptionProblem(string Message) : ChatEvent(0UL);
+
+/// <summary>
+/// Messages decrypted and not yet known to be acknowledged, by server_msg_id, in a file beside the
+/// key store (<c>.unacked.json</c>, mode 0600). Decrypting consumes the message key, so without
+/// this a message decrypted just before the application stopped, and so never acknowledged, would
+/// come again from the node and fail as a replay: it would be lost. With it, it is shown again,
+/// as every unacknowledged item is. Entries at or below the acknowledged seq are dropped (the
+/// newest <see cref="Kept"/> are kept regardless, in case that ACK was lost with its connection).
+/// The plaintext of those few messages is thus on the device's disk until acknowledged.
+/// </summary>
+internal sealed class UnacknowledgedPlaintexts
+{
+    private const int Kept = 64;
+    private readonly object _lock = new();
+    private string? _path;
+    private List<Entry> _entries = [];
+
+    public sealed record Entry(string Id, ulong Seq, byte[] Body);
+
+    public byte[]? Find(E2eEncryptor e2e, string serverMsgId)
+    {
+        lock (_lock)
+        {
+            Load(e2e);
+            return _entries.Find(e => e.Id == serverMsgId)?.Body;
+        }
+    }
+
+    public void Add(E2eEncryptor e2e, string serverMsgId, ulong seq, byte[] body, ulong acknowledged)
+    {
+        lock (_lock)
+        {
+            Load(e2e);
+            var keepFrom = Math.Max(0, _entries.Count - Kept);
+            _entries = _entries.Where((e, i) => e.Id != serverMsgId && (e.Seq > acknowledged || i >= keepFrom)).Append(new Entry(serverMsgId, seq, body)).ToList();
+            var temporary = _path + ".tmp";
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temporary, options))
+            {
+                System.Text.Json.JsonSerializer.Serialize(stream, _entries);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, _path!, overwrite: true);
+        }
+    }
+
+    private void Load(E2eEncryptor e2e)
+    {
+        var path = e2e.StorePath + ".unacked.json";
+        if (_path == path)
+        {
+            return;
+        }
+
+        _path = path;
+        _entries = File.Exists(path) ? System.Text.Json.JsonSerializer.Deserialize<List<Entry>>(File.ReadAllBytes(path)) ?? [] : [];
+    }
+}

@@ -46,6 +46,9 @@ public sealed class E2eEncryptor : IDisposable
         _clock = clock;
     }
 
+    /// <summary>The store file this encryptor reads and writes.</summary>
+    public string StorePath => _path;
+
     /// <summary>This user's phone number.</summary>
     public string Phone => _state.Phone;
 
