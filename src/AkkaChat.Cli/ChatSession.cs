@@ -263,6 +263,24 @@ public sealed class ChatSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Any other request of the client (safety numbers, ...), made again on the next node like <see cref="GroupRequestAsync"/>.</summary>
+    public async Task<T> RequestAsync<T>(Func<AkkaChatClient, CancellationToken, Task<T>> request, CancellationToken ct)
+    {
+        while (true)
+        {
+            var (client, lost, switched) = Current();
+            try
+            {
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
+                return await request(client, both.Token);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && (lost.IsCancellationRequested || e is ObjectDisposedException) && _servers.Count > 1)
+            {
+                await switched.WaitAsync(ct);
+            }
+        }
+    }
+
     public async Task MarkReadAsync(string from, IEnumerable<string> serverMsgIds, CancellationToken ct)
     {
         var (client, _, _) = Current();

@@ -8,11 +8,13 @@ Console.OutputEncoding = Encoding.UTF8;
 var root = new RootCommand("akkachat: chat with an AkkaChat node from the command line")
 {
     CommonOptions.Server,
+    CommonOptions.Plaintext,
     RegisterCommand.Create(),
     SendCommand.Create(),
     ListenCommand.Create(),
     ChatCommand.Create(),
     GroupCommand.Create(),
+    VerifyCommand.Create(),
 };
 
 // `akkachat` alone and `akkachat help [command]` print the help, as --help does.

@@ -61,6 +61,21 @@ public sealed partial class AkkaChatClient
     }
 
     /// <summary>
+    /// Fetches <paramref name="peer"/>'s current bundle and trusts its identity, whatever was trusted
+    /// before (the user compared the new safety number, e.g. after a send failed with
+    /// <see cref="SafetyNumberChangedException"/>); sessions with an older identity are dropped.
+    /// Returns the safety number with the identity now trusted.
+    /// </summary>
+    public async Task<string> TrustCurrentIdentityAsync(string peer, CancellationToken ct = default)
+    {
+        var e2e = RequireEncryptor();
+        var number = ParsePhone(peer);
+        var identity = VerifiedIdentity(number, await FetchBundleAsync(number, ct));
+        await e2e.TrustIdentityAsync(number, identity, ct);
+        return SafetyNumber.Compute(e2e.Phone, e2e.Identity, number, identity);
+    }
+
+    /// <summary>
     /// The user accepted <paramref name="change"/>'s new safety number: its identity is trusted from
     /// now on (the sessions with the old one are dropped), and the message it withheld is decrypted
     /// and returned as the event it would have been (a <see cref="MessageReceived"/>, or an
