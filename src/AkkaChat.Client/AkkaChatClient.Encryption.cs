@@ -35,6 +35,22 @@ public sealed partial class AkkaChatClient
     private int _replenishing;
     private readonly UnacknowledgedPlaintexts _unacknowledged = new();
 
+    /// <summary>Called when an ACK up to <paramref name="upTo"/> was written.</summary>
+    private void Acknowledged(ulong upTo)
+    {
+        if (Volatile.Read(ref _e2e) is { } e2e)
+        {
+            try
+            {
+                _unacknowledged.Prune(e2e, upTo);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // left on disk; the next write prunes it
+            }
+        }
+    }
+
     /// <summary>This device's key store and sessions; null before login or with <see cref="ClientOptions.Encryption"/> off.</summary>
     public E2eEncryptor? Encryptor => Volatile.Read(ref _e2e);
 
@@ -364,7 +380,14 @@ public sealed partial class AkkaChatClient
                     acknowledged = _connection?.AckedUpTo ?? 0;
                 }
 
-                unacknowledged.Add(e2e, message.ServerMsgId, message.Seq, plaintext, acknowledged);
+                try
+                {
+                    unacknowledged.Add(e2e, message.ServerMsgId, message.Seq, plaintext, acknowledged);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // shown anyway; only a redelivery after a stop before its ACK would now be dropped
+                }
             }
 
             return message with { Body = plaintext, Encrypted = true };
@@ -419,17 +442,16 @@ public sealed record SafetyNumberChanged(ulong Seq, string Peer, string SafetyNu
 public sealed record EncryptionProblem(string Message) : ChatEvent(0UL);
 
 /// <summary>
-/// Messages decrypted and not yet known to be acknowledged, by server_msg_id, in a file beside the
-/// key store (<c>.unacked.json</c>, mode 0600). Decrypting consumes the message key, so without
-/// this a message decrypted just before the application stopped, and so never acknowledged, would
-/// come again from the node and fail as a replay: it would be lost. With it, it is shown again,
-/// as every unacknowledged item is. Entries at or below the acknowledged seq are dropped (the
-/// newest <see cref="Kept"/> are kept regardless, in case that ACK was lost with its connection).
-/// The plaintext of those few messages is thus on the device's disk until acknowledged.
+/// Messages decrypted and not yet acknowledged, by server_msg_id, in a file beside the key store
+/// (<c>.unacked.json</c>, mode 0600). Decrypting consumes the message key, so without this a
+/// message decrypted just before the application stopped, and so never acknowledged, would come
+/// again from the node and fail as a replay: it would be lost. With it, it is shown again, as every
+/// unacknowledged item is. An entry is dropped once an ACK covering its seq is written (the
+/// application moved past it, so a copy the node sends again is rightly dropped as a duplicate);
+/// the file is deleted when empty. Until then that plaintext is on the device's disk.
 /// </summary>
 internal sealed class UnacknowledgedPlaintexts
 {
-    private const int Kept = 64;
     private readonly object _lock = new();
     private string? _path;
     private List<Entry> _entries = [];
@@ -450,23 +472,46 @@ internal sealed class UnacknowledgedPlaintexts
         lock (_lock)
         {
             Load(e2e);
-            var keepFrom = Math.Max(0, _entries.Count - Kept);
-            _entries = _entries.Where((e, i) => e.Id != serverMsgId && (e.Seq > acknowledged || i >= keepFrom)).Append(new Entry(serverMsgId, seq, body)).ToList();
-            var temporary = _path + ".tmp";
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temporary, options))
-            {
-                System.Text.Json.JsonSerializer.Serialize(stream, _entries);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, _path!, overwrite: true);
+            _entries = _entries.Where(e => e.Id != serverMsgId && e.Seq > acknowledged).Append(new Entry(serverMsgId, seq, body)).ToList();
+            Save();
         }
+    }
+
+    /// <summary>An ACK up to <paramref name="acknowledged"/> was written: forget what it covers.</summary>
+    public void Prune(E2eEncryptor e2e, ulong acknowledged)
+    {
+        lock (_lock)
+        {
+            Load(e2e);
+            if (_entries.RemoveAll(e => e.Seq <= acknowledged) > 0)
+            {
+                Save();
+            }
+        }
+    }
+
+    private void Save()
+    {
+        if (_entries.Count == 0)
+        {
+            File.Delete(_path!);
+            return;
+        }
+
+        var temporary = _path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, options))
+        {
+            System.Text.Json.JsonSerializer.Serialize(stream, _entries);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, _path!, overwrite: true);
     }
 
     private void Load(E2eEncryptor e2e)

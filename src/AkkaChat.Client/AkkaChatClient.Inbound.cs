@@ -159,6 +159,7 @@ public sealed partial class AkkaChatClient
             connection.AckedUpTo = Math.Max(connection.AckedUpTo, upTo);
         }
 
+        Acknowledged(upTo); // .Encryption forgets the plaintexts kept for redelivery
         return connection;
     }
 }
