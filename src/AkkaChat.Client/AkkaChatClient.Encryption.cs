@@ -316,6 +316,45 @@ public sealed partial class AkkaChatClient
 
     // ---- sending ----
 
+    // Sends are sealed and queued one at a time, in call order: the ratchet numbers messages in
+    // the order they are sealed, the queue must keep the order of the SendAsync calls, and the
+    // first message to a new peer (the one that fetches its bundle) makes the session the next ones use.
+    private readonly SemaphoreSlim _sealing = new(1, 1);
+
+    /// <summary>Waits for this send's turn to seal and queue; dispose once it is queued (or failed). Nothing to wait for with encryption off.</summary>
+    private async Task<IDisposable> EnterSealingAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref _e2e) is null)
+        {
+            return NoTurn.Instance;
+        }
+
+        await _sealing.WaitAsync(ct);
+        return new Turn(_sealing);
+    }
+
+    private sealed class Turn(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
+    }
+
+    private sealed class NoTurn : IDisposable
+    {
+        public static readonly NoTurn Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>
     /// SEND.body for <paramref name="address"/>: the envelope, or <paramref name="body"/> itself with
     /// encryption off. Called before the send is queued, so the queue (and every resend) holds ciphertext.
@@ -331,7 +370,8 @@ public sealed partial class AkkaChatClient
         {
             if (!address.IsGroup)
             {
-                return await e2e.EncryptAsync(address.Value, body, FetchBundleAsync, ct);
+                var fetch = await PrefetchAsync(e2e, [address.Value], ct);
+                return await e2e.EncryptAsync(address.Value, body, fetch, ct);
             }
 
             var group = await GetGroupAsync(address.GroupId, ct);
@@ -341,13 +381,36 @@ public sealed partial class AkkaChatClient
                 throw new AkkaChatException(ErrorCode.BadRequest, $"group {address.GroupId} has no other member to encrypt for", clientMsgId);
             }
 
-            return await e2e.EncryptForGroupAsync(address.Value, others, body, FetchBundleAsync, ct);
+            var fetchForGroup = await PrefetchAsync(e2e, others, ct);
+            return await e2e.EncryptForGroupAsync(address.Value, others, body, fetchForGroup, ct);
         }
         catch (AkkaChatException e) when (e.Ref != clientMsgId)
         {
             // KEYS_FETCH (NOT_FOUND: the recipient is not registered or published no keys; RATE_LIMITED) or GROUP_GET failed: it is this send's error.
             throw new AkkaChatException(e.Code, $"no key bundle for the recipient: {e.Message}", clientMsgId);
         }
+    }
+
+    /// <summary>
+    /// Fetches the bundles of the recipients without a session before encrypting. The encryptor
+    /// holds its lock while it calls the fetch, and the read loop takes that lock to decrypt a
+    /// DELIVER; a fetch made under the lock would wait for a KEY_BUNDLE that the read loop, stuck
+    /// behind the lock on an earlier DELIVER, cannot read. So bundles are fetched here, unlocked, and
+    /// the encryptor is handed them (a bundle it does not need is one unused one-time prekey).
+    /// </summary>
+    private async Task<FetchKeyBundle> PrefetchAsync(E2eEncryptor e2e, IEnumerable<string> recipients, CancellationToken ct)
+    {
+        var fetched = new Dictionary<string, KeyBundle>(StringComparer.Ordinal);
+        foreach (var recipient in recipients)
+        {
+            if (!e2e.HasSession(recipient))
+            {
+                fetched[recipient] = await FetchBundleAsync(recipient, ct);
+            }
+        }
+
+        // A session dropped in between (a reset by a failed decrypt) still gets a fetch, under the lock.
+        return (peer, token) => fetched.Remove(peer, out var bundle) ? Task.FromResult(bundle) : FetchBundleAsync(peer, token);
     }
 
     // ---- receiving ----

@@ -46,7 +46,9 @@ public sealed partial class AkkaChatClient
             throw new AkkaChatException(ErrorCode.BadRequest, $"client_msg_id must be 1 to {Options.MaxClientMsgIdLength} characters", clientMsgId);
         }
 
-        body = await SealOutgoingAsync(address, body, clientMsgId, ct); // the envelope, with encryption on
+        // With encryption on: the envelope, sealed and queued in call order (see .Encryption).
+        using var sealing = await EnterSealingAsync(ct);
+        body = await SealOutgoingAsync(address, body, clientMsgId, ct);
         var message = new Send { ClientMsgId = clientMsgId, To = address.Value, Kind = (uint)kind, Body = ByteString.CopyFrom(body.Span), MediaId = mediaId ?? string.Empty };
         if (message.CalculateSize() > FrameLayout.MaxPayloadSize)
         {
@@ -71,6 +73,7 @@ public sealed partial class AkkaChatClient
             AdmitWaitingSends();
         }
 
+        sealing.Dispose(); // queued: the next send may seal
         WakeSendWriter();
         await using (ct.Register(() => Finish(clientMsgId, pending, p => p.Completion.TrySetCanceled(ct))))
         {
