@@ -64,6 +64,12 @@ public sealed class EncryptedClusterTests(ClusterFixture fixture) : IClassFixtur
         Assert.Equal(0, bobDone.ExitCode);
         Assert.DoesNotContain("(not encrypted)", bobDone.Stdout);
 
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var phone in new[] { alice, bob })
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Home, "credentials", $"keys-{phone.TrimStart('+')}.json")));
+        }
+
         var verified = await CliProcess.RunAsync(Home, "verify", bob, "--as", alice);
         Assert.True(verified.ExitCode == 0, verified.ToString());
         Assert.Contains(number, verified.Stdout);

@@ -206,6 +206,41 @@ public sealed class ThroughNodeTests(NodeFixture fixture) : IClassFixture<NodeFi
     private static bool HasOneTimePrekey(KeyBundle bundle) => bundle.OneTimePrekey is { PublicKey.IsEmpty: false };
 
     [Fact]
+    public async Task A_message_decrypted_but_not_acknowledged_when_the_client_stopped_is_shown_again_and_then_forgotten()
+    {
+        var (alice, bob) = (TestPhones.New(), TestPhones.New());
+        await using var a = await Clients.RegisterAsync(_node, alice);
+        var b = await Clients.RegisterAsync(_node, bob);
+        var bobCredentials = b.Credentials!;
+        var kept = b.Encryptor!.StorePath + ".unacked.json";
+        await a.SendTextAsync(bob, "one").WaitAsync(Clients.Timeout);
+        await a.SendTextAsync(bob, "two").WaitAsync(Clients.Timeout);
+
+        // Bob's app takes "one" and stops; "two" was decrypted (its message key is gone) but not moved past.
+        await foreach (var e in b.Events.WithCancellation(new CancellationTokenSource(Clients.Timeout).Token))
+        {
+            Assert.Equal("one", ((MessageReceived)e).Text);
+            break;
+        }
+
+        await Eventually.TrueAsync(() => b.BufferedEvents == 1, "\"two\" is decrypted and buffered");
+        await b.DisposeAsync();
+        Assert.True(File.Exists(kept), "the unacknowledged plaintext is kept");
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(kept));
+
+        var (again, login) = await Clients.LoginAsync(_node, bobCredentials);
+        await using (again)
+        {
+            Assert.Equal(1UL, login.Pending);
+            await using var events = new EventLog(again);
+            await events.WaitForAsync(l => l.Messages.Count == 1, "the unacknowledged message came again");
+            Assert.Equal(("two", true), (events.Messages[0].Text, events.Messages[0].Encrypted));
+            await Eventually.TrueAsync(() => !File.Exists(kept), "the kept plaintext is forgotten once acknowledged");
+        }
+    }
+
+    [Fact]
     public async Task A_group_message_is_encrypted_pairwise_for_every_member_and_the_node_keeps_no_plaintext()
     {
         var (alice, bob, carol) = (TestPhones.New(), TestPhones.New(), TestPhones.New());
