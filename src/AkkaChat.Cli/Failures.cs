@@ -10,6 +10,8 @@ public static class Failures
     public static (string Message, int ExitCode) Describe(Exception error, ServerAddress? server) => error switch
     {
         CliException e => (e.Message, e.ExitCode),
+        AkkaChat.Client.Encryption.SafetyNumberChangedException e =>
+            ($"the safety number with {e.Peer} changed (a new device, or someone in between): it is now {AkkaChat.Client.Encryption.SafetyNumber.Format(e.SafetyNumber)}; compare it with {e.Peer} in person, then accept it with 'akkachat verify {e.Peer} --accept'", ExitCodes.Failure),
         AkkaChatException e => (Describe(e), e.Code == ErrorCode.BadRequest ? ExitCodes.Usage : ExitCodes.Failure),
         SocketException e when e.SocketErrorCode is SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData =>
             ($"cannot resolve server '{server?.Host}'", ExitCodes.Failure),

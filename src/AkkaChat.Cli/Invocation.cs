@@ -8,8 +8,14 @@ public sealed class Invocation
 {
     public ServerAddress? Server { get; set; }
 
+    /// <summary><c>--plaintext</c>: this run sends without end-to-end encryption and shows received envelopes undecrypted.</summary>
+    public static bool Plaintext { get; set; }
+
     public static ClientOptions ClientOptionsFor(ServerAddress server) => new()
     {
+        // The key store (identity, prekeys, sessions; 0600) lives beside the credentials it belongs to.
+        Encryption = !Plaintext,
+        KeyStoreDirectory = CredentialStore.FromEnvironment().CredentialsDirectory,
         Host = server.Host,
         Port = server.Port,
         ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -75,12 +81,19 @@ public static class CommonOptions
         HelpName = "phone",
     };
 
+    public static readonly Option<bool> Plaintext = new("--plaintext")
+    {
+        Description = "Send without end-to-end encryption and show received envelopes as they came (for debugging; encryption is on by default)",
+        Recursive = true,
+    };
+
     /// <summary>Runs <paramref name="action"/> as the command's action: one line and a non-zero exit code for every failure.</summary>
     public static void SetFailSafeAction(this Command command, Func<ParseResult, Invocation, CancellationToken, Task<int>> action)
     {
         command.SetAction(async (parse, ct) =>
         {
             var invocation = new Invocation();
+            Invocation.Plaintext = parse.GetValue(Plaintext);
             try
             {
                 return await action(parse, invocation, ct);

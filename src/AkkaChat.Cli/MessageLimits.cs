@@ -21,7 +21,12 @@ public static class MessageLimits
     {
         var empty = new Send { ClientMsgId = new string('0', ClientMsgIdLength), To = to, Kind = (uint)MessageKind.Text };
         // The body field adds its tag (1 byte) and its length (a varint: 3 bytes for 16,384 and more).
-        return ProtocolRules.MaxPayloadBytes - empty.CalculateSize() - 1 - CodedOutputStream.ComputeLengthSize(ProtocolRules.MaxPayloadBytes);
+        var frame = ProtocolRules.MaxPayloadBytes - empty.CalculateSize() - 1 - CodedOutputStream.ComputeLengthSize(ProtocolRules.MaxPayloadBytes);
+        // Encrypted to a user, the body is an envelope: at most a PreKey envelope's overhead more. (To a
+        // group it grows with every member; the SDK refuses a group envelope that does not fit, TOO_LARGE.)
+        return !Invocation.Plaintext && ChatAddress.TryParse(to, out var address) && address.IsUser
+            ? frame - AkkaChat.Client.Encryption.Envelope.Overhead(AkkaChat.Client.Encryption.EnvelopeType.PreKey)
+            : frame;
     }
 
     public static int Bytes(string text) => Encoding.UTF8.GetByteCount(text);

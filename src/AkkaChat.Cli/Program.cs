@@ -8,6 +8,7 @@ Console.OutputEncoding = Encoding.UTF8;
 var root = new RootCommand("akkachat: chat with an AkkaChat node from the command line")
 {
     CommonOptions.Server,
+    CommonOptions.Plaintext,
     RegisterCommand.Create(),
     SendCommand.Create(),
     ListenCommand.Create(),
@@ -16,6 +17,7 @@ var root = new RootCommand("akkachat: chat with an AkkaChat node from the comman
     PresenceCommand.Create(),
     ContactsCommand.Create(),
     StatusCommand.Create(),
+    VerifyCommand.Create(),
 };
 
 // `akkachat` alone and `akkachat help [command]` print the help, as --help does.

@@ -34,6 +34,8 @@ public sealed partial class AkkaChatClient
                 break;
             case Error error when error.Ref.Length == 0 && FailContactsSync(error):
                 break;
+            case Error error when error.Ref.Length > 0 && FailKeyFetch(error):
+                break;
             case Error error when error.Ref.Length > 0 && Finish(error.Ref, null, p => p.Completion.TrySetException(new AkkaChatException(error.ErrorCode, error.Message, error.Ref))):
                 break;
             case Error error when ProtocolRules.ClosesConnection(error.ErrorCode):
@@ -42,8 +44,12 @@ public sealed partial class AkkaChatClient
                 await EmitAsync(0, null, () => new ServerErrorReceived(error.ErrorCode, error.Message, error.Ref));
                 break;
             case Deliver d:
-                await EmitAsync(d.Seq, "d:" + d.ServerMsgId, () => new MessageReceived(
-                    d.Seq, d.ServerMsgId, d.From, d.GroupId, (MessageKind)d.Kind, d.Body.Memory, d.MediaId, DateTimeOffset.FromUnixTimeMilliseconds(d.SentAtMs)));
+                await EmitAsync(d.Seq, "d:" + d.ServerMsgId, () => OpenDeliverAsync(d)); // decrypted in .Encryption
+                break;
+            case KeyBundle bundle when CompleteKeyFetch(bundle):
+                break;
+            case KeysLow low when Encryptor is { } e2e:
+                OnKeysLow(e2e, low);
                 break;
             case Receipt r:
                 await EmitAsync(r.Seq, $"r:{r.ServerMsgId}:{r.Status}:{r.By}", () => new ReceiptReceived(
@@ -77,7 +83,11 @@ public sealed partial class AkkaChatClient
     /// Admits a queued item (seq above 0) or passes any other event, and writes it into the bounded
     /// event buffer, waiting for room: while it waits, the connection's socket is not read.
     /// </summary>
-    private async ValueTask EmitAsync(ulong seq, string? id, Func<ChatEvent> create)
+    private ValueTask EmitAsync(ulong seq, string? id, Func<ChatEvent> create) =>
+        EmitAsync(seq, id, () => ValueTask.FromResult<ChatEvent?>(create()));
+
+    /// <summary>As above, with an event made only once the item is admitted (a DELIVER is decrypted once); null acknowledges the item without an event.</summary>
+    private async ValueTask EmitAsync(ulong seq, string? id, Func<ValueTask<ChatEvent?>> create)
     {
         await _emitLock.WaitAsync(_lifetime.Token);
         try
@@ -88,7 +98,13 @@ public sealed partial class AkkaChatClient
                 return;
             }
 
-            await _events.Writer.WriteAsync(create(), _lifetime.Token);
+            if (await create() is not { } e)
+            {
+                MovedPast(seq);
+                return;
+            }
+
+            await _events.Writer.WriteAsync(e, _lifetime.Token);
         }
         catch (ChannelClosedException)
         {
@@ -158,6 +174,7 @@ public sealed partial class AkkaChatClient
             connection.AckedUpTo = Math.Max(connection.AckedUpTo, upTo);
         }
 
+        Acknowledged(upTo); // .Encryption forgets the plaintexts kept for redelivery
         return connection;
     }
 }

@@ -42,28 +42,34 @@ public sealed partial class AkkaChatClient
     public async Task<Credentials> VerifyAsync(string phone, string code, string deviceName, CancellationToken ct = default)
     {
         var number = ParsePhone(phone);
-        return await AuthExchangeAsync(async conn =>
+        await OpenEncryptionAsync(number, ct);
+        var registered = await AuthExchangeAsync(async conn =>
         {
             var ok = await conn.RequestAsync<AuthOk>(new AuthVerify { Phone = number, Code = code, DeviceName = deviceName }, Options.RequestTimeout, ct);
             var credentials = new Credentials(number, ok.Token.ToByteArray());
             StartSession(conn, credentials);
             return credentials;
         }, ct);
+        await PublishKeysAsync(ct);
+        return registered;
     }
 
     /// <summary>
     /// AUTH_LOGIN with stored credentials. From here on the client keeps the session (reconnects,
-    /// retries). Throws <see cref="AkkaChatException"/> with AUTH_FAILED for an unknown phone or token.
+    /// retries). With encryption on, it returns once this device's keys are on the node (see .Encryption). Throws <see cref="AkkaChatException"/> with AUTH_FAILED for an unknown phone or token.
     /// </summary>
     public async Task<LoginResult> LoginAsync(Credentials credentials, CancellationToken ct = default)
     {
         var number = ParsePhone(credentials.Phone);
-        return await AuthExchangeAsync(async conn =>
+        await OpenEncryptionAsync(number, ct);
+        var login = await AuthExchangeAsync(async conn =>
         {
             var ok = await conn.RequestAsync<AuthOk>(new AuthLogin { Phone = number, Token = ByteString.CopyFrom(credentials.Token) }, Options.RequestTimeout, ct);
             StartSession(conn, credentials with { Phone = number });
             return new LoginResult(number, ok.Node, ok.Pending, DateTimeOffset.FromUnixTimeMilliseconds(ok.ServerTimeMs));
         }, ct);
+        await PublishKeysAsync(ct);
+        return login;
     }
 
     private async Task<T> AuthExchangeAsync<T>(Func<WireConnection, Task<T>> exchange, CancellationToken ct)

@@ -27,6 +27,11 @@ public sealed partial class AkkaChatClient
     /// AUTH_FAILED). Cancelling stops the waiting and the retries; a SEND already written may still
     /// be delivered.
     /// </para>
+    /// <para>
+    /// With <see cref="ClientOptions.Encryption"/> on, <paramref name="body"/> is encrypted first
+    /// (see .Encryption); a recipient without published keys fails the send with NOT_FOUND, and an
+    /// identity change with <see cref="Encryption.SafetyNumberChangedException"/>.
+    /// </para>
     /// </summary>
     public async Task<SendAck> SendAsync(string to, MessageKind kind, ReadOnlyMemory<byte> body, string? mediaId = null, string? clientMsgId = null, CancellationToken ct = default)
     {
@@ -41,6 +46,9 @@ public sealed partial class AkkaChatClient
             throw new AkkaChatException(ErrorCode.BadRequest, $"client_msg_id must be 1 to {Options.MaxClientMsgIdLength} characters", clientMsgId);
         }
 
+        // With encryption on: the envelope, sealed and queued in call order (see .Encryption).
+        using var sealing = await EnterSealingAsync(ct);
+        body = await SealOutgoingAsync(address, body, clientMsgId, ct);
         var message = new Send { ClientMsgId = clientMsgId, To = address.Value, Kind = (uint)kind, Body = ByteString.CopyFrom(body.Span), MediaId = mediaId ?? string.Empty };
         if (message.CalculateSize() > FrameLayout.MaxPayloadSize)
         {
@@ -65,6 +73,7 @@ public sealed partial class AkkaChatClient
             AdmitWaitingSends();
         }
 
+        sealing.Dispose(); // queued: the next send may seal
         WakeSendWriter();
         await using (ct.Register(() => Finish(clientMsgId, pending, p => p.Completion.TrySetCanceled(ct))))
         {

@@ -11,7 +11,10 @@ namespace AkkaChat.Client;
 /// </summary>
 public abstract record ChatEvent(ulong Seq);
 
-/// <summary>A message for this user (DELIVER). <see cref="GroupId"/> is empty for a one-to-one message.</summary>
+/// <summary>
+/// A message for this user (DELIVER). <see cref="GroupId"/> is empty for a one-to-one message.
+/// <see cref="Body"/> is the plaintext: decrypted when <see cref="Encrypted"/>, as it travelled otherwise.
+/// </summary>
 public sealed record MessageReceived(
     ulong Seq,
     string ServerMsgId,
@@ -22,6 +25,12 @@ public sealed record MessageReceived(
     string MediaId,
     DateTimeOffset SentAt) : ChatEvent(Seq)
 {
+    /// <summary>
+    /// The body arrived as an end-to-end envelope and was decrypted by this client. False: it came
+    /// as plaintext (a sender with encryption off), or this client has encryption off.
+    /// </summary>
+    public bool Encrypted { get; init; }
+
     /// <summary>The body read as UTF-8, as TEXT messages carry it.</summary>
     public string Text => Encoding.UTF8.GetString(Body.Span);
 }

@@ -81,6 +81,28 @@ public sealed record ClientOptions
     /// </summary>
     public TimeSpan AckDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// End-to-end encryption (docs/e2e.md), on by default: after login the client publishes its
+    /// keys when the node lacks them, one-to-one and group sends are encrypted (a send to a peer
+    /// without published keys fails with NOT_FOUND rather than going out readable), and received
+    /// envelopes are decrypted into <see cref="MessageReceived"/> with <see cref="MessageReceived.Encrypted"/> set.
+    /// False sends plaintext and passes received bodies on as they came (for debugging).
+    /// </summary>
+    public bool Encryption { get; init; } = true;
+
+    /// <summary>
+    /// Folder of the key store files, one per user (<c>keys-&lt;digits&gt;.json</c>, mode 0600): this
+    /// device's identity, prekeys and sessions. Keep it: a lost store is a new device, which every
+    /// peer sees as a safety number change. Default: <c>akkachat/keys</c> under the user's
+    /// application data folder (<c>~/.config/akkachat/keys</c> on Linux).
+    /// </summary>
+    public string? KeyStoreDirectory { get; init; }
+
+    /// <summary>The key store file of <paramref name="phone"/> in <see cref="KeyStoreDirectory"/>.</summary>
+    public string KeyStorePath(string phone) => Path.Combine(
+        KeyStoreDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.Create), "akkachat", "keys"),
+        "keys-" + phone.TrimStart('+') + ".json");
+
     /// <summary><see cref="Servers"/> parsed, or <see cref="Host"/>:<see cref="Port"/> when it is empty.</summary>
     internal IReadOnlyList<ServerAddress> ServerList() =>
         Servers.Count == 0 ? [ServerAddress.ForTcp(Host, Port)] : Servers.Select(ServerAddress.Parse).ToArray();

@@ -19,6 +19,9 @@ public sealed partial class ProcessCluster : IChatNodes, IAsyncDisposable
 
     public IReadOnlyList<NodeProcess> Nodes => _nodes;
 
+    /// <summary>The cluster's PostgreSQL database (journal, snapshots, tables), for tests that read what the nodes stored.</summary>
+    public string DatabaseConnectionString => _database.ConnectionString;
+
     public IEnumerable<IChatNode> RunningNodes => _nodes.Where(n => n.IsRunning);
 
     /// <summary>Starts <paramref name="nodes"/> node processes and waits until all are Up.</summary>

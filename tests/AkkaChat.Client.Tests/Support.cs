@@ -7,8 +7,12 @@ public static class Clients
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     /// <summary>Options for a client of <paramref name="node"/>; reconnects fast, as tests want.</summary>
+    /// <summary>Key stores of the clients of this test run (the default would be the user's application data folder).</summary>
+    public static readonly string KeyStores = Directory.CreateTempSubdirectory("akkachat-client-tests-keys-").FullName;
+
     public static ClientOptions For(NodeProcess node) => new()
     {
+        KeyStoreDirectory = KeyStores,
         Host = "127.0.0.1",
         Port = node.Port,
         ReconnectInitialDelay = TimeSpan.FromMilliseconds(50),

@@ -29,6 +29,9 @@ public sealed class SdkClientModeTests
                 ReconnectInitialDelay = TimeSpan.FromMilliseconds(100),
                 ReconnectMaxDelay = TimeSpan.FromSeconds(1),
                 RequestTimeout = TimeSpan.FromSeconds(5),
+                // The scripts test the session (frames, acks, reconnects), not end-to-end encryption:
+                // they answer no KEYS_FETCH, and their bodies are plaintext.
+                Encryption = false,
             });
             _reading = Task.Run(ReadAsync);
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AkkaChat.Client;
+using AkkaChat.Client.Encryption;
 using AkkaChat.Cli.Chat;
 using AkkaChat.Protocol;
 using Spectre.Console;
@@ -74,6 +75,7 @@ public static class ChatCommand
             }
 
             view.Notice($"chatting with {peer} as {me} on {client.Server.ToString().EscapeMarkup()}: type and press Enter; /quit or Ctrl+D to leave");
+            await ShowEncryptionAsync(ct);
             view.Notice("… sending  ✓ sent  ✓✓ delivered  [blue]✓✓[/] read");
             client.StateChanged += (state, server) =>
             {
@@ -102,6 +104,12 @@ public static class ChatCommand
                     if (string.IsNullOrWhiteSpace(text))
                     {
                         continue; // an empty or blank line is not a message
+                    }
+
+                    if (text.Trim() == "/accept")
+                    {
+                        await AcceptAsync(stop.Token);
+                        continue;
                     }
 
                     if (MessageLimits.Bytes(text) is var bytes && bytes > maxBytes)
@@ -203,8 +211,23 @@ public static class ChatCommand
                     {
                         case MessageReceived m when IsFromPeer(m):
                             _typing?.MessageFrom(m.From);
-                            view.Incoming(m.From, MessageKinds.Describe(m.Kind, m.MediaId, m.Text), m.SentAt);
+                            ShowIncoming(m);
                             await client.MarkReadAsync(m.From, [m.ServerMsgId], ct); // it is on screen
+                            break;
+                        case SafetyNumberChanged change:
+                            lock (_changes)
+                            {
+                                _changes.Add(change);
+                            }
+
+                            view.Notice($"[red]the safety number with {change.Peer} changed (a new device, or someone in between); a message is withheld. " +
+                                $"New number: {SafetyNumber.Format(change.SafetyNumber)}. Compare it with {change.Peer}, then type /accept to trust it and read the message[/]");
+                            break;
+                        case UndecryptableMessage u:
+                            view.Notice($"[red]a message from {u.From} could not be decrypted ({u.Reason}): {u.Detail.EscapeMarkup()}[/]");
+                            break;
+                        case EncryptionProblem problem:
+                            view.Notice($"[red]encryption: {problem.Message.EscapeMarkup()}[/]");
                             break;
                         case MessageReceived m:
                             view.Notice($"{m.From}: {MessageKinds.Describe(m.Kind, m.MediaId, m.Text).EscapeMarkup()}");
@@ -245,6 +268,72 @@ public static class ChatCommand
                 // REPLACED or AUTH_FAILED: the session is over, so is the chat.
                 _ended = e;
                 await stop.CancelAsync();
+            }
+        }
+
+        private readonly List<SafetyNumberChanged> _changes = new();
+
+        /// <summary>The lock and the safety number (1:1), or why the chat is not encrypted.</summary>
+        private async Task ShowEncryptionAsync(CancellationToken ct)
+        {
+            if (Invocation.Plaintext)
+            {
+                view.Notice("[yellow]not encrypted (--plaintext): the node can read these messages[/]");
+                return;
+            }
+
+            if (peer.IsGroup)
+            {
+                view.Notice("🔒 end-to-end encrypted, pairwise to each member (see 'akkachat verify' for each member's safety number)");
+                return;
+            }
+
+            try
+            {
+                var number = await client.RequestAsync((c, t) => c.GetSafetyNumberAsync(peer.Value, t), ct);
+                view.Notice($"🔒 end-to-end encrypted · safety number with {peer}: {SafetyNumber.Format(number)}");
+            }
+            catch (AkkaChatException e) when (e.Code == ErrorCode.NotFound)
+            {
+                view.Notice($"[red]{peer} has published no keys, so messages to it cannot be encrypted and will not be sent[/]");
+            }
+        }
+
+        private void ShowIncoming(MessageReceived m)
+        {
+            var text = MessageKinds.Describe(m.Kind, m.MediaId, m.Text);
+            view.Incoming(m.From, m.Encrypted || Invocation.Plaintext ? text : text + " (not encrypted)", m.SentAt);
+        }
+
+        /// <summary>/accept: trusts the identities of the safety number changes shown, and shows the messages they withheld.</summary>
+        private async Task AcceptAsync(CancellationToken ct)
+        {
+            SafetyNumberChanged[] pending;
+            lock (_changes)
+            {
+                pending = _changes.ToArray();
+                _changes.Clear();
+            }
+
+            if (pending.Length == 0)
+            {
+                view.Notice("no safety number change to accept");
+                return;
+            }
+
+            foreach (var change in pending)
+            {
+                var opened = await client.RequestAsync((c, t) => c.AcceptSafetyNumberAsync(change, t), ct);
+                view.Notice($"🔒 trusting the new identity of {change.Peer}; safety number {SafetyNumber.Format(change.SafetyNumber)}");
+                switch (opened)
+                {
+                    case MessageReceived m:
+                        ShowIncoming(m);
+                        break;
+                    case UndecryptableMessage u:
+                        view.Notice($"[red]the withheld message from {u.From} could not be decrypted ({u.Reason})[/]");
+                        break;
+                }
             }
         }
 

@@ -111,14 +111,15 @@ public static class ListenCommand
                     Output.Raw(JsonSerializer.Serialize(new
                     {
                         Type = "message", m.Seq, m.ServerMsgId, m.From, m.GroupId, Kind = m.Kind.ToString().ToLowerInvariant(),
-                        Text = m.Kind == MessageKind.Text ? m.Text : null, m.MediaId, SentAt = m.SentAt,
+                        Text = m.Kind == MessageKind.Text ? m.Text : null, m.MediaId, SentAt = m.SentAt, m.Encrypted,
                     }, Json));
                 }
                 else
                 {
                     var group = m.GroupId.Length > 0 ? $" in g:{m.GroupId}" : string.Empty;
                     var body = m.Kind == MessageKind.Text ? m.Text.EscapeMarkup() : $"[italic]{MessageKinds.Describe(m.Kind, m.MediaId, m.Text).EscapeMarkup()}[/]";
-                    Output.Line($"[grey]{Output.Time(m.SentAt)}[/] [bold]{m.From}{group}[/]: {body}");
+                    var clear = m.Encrypted || Invocation.Plaintext ? string.Empty : " [yellow](not encrypted)[/]";
+                    Output.Line($"[grey]{Output.Time(m.SentAt)}[/] [bold]{m.From}{group}[/]: {body}{clear}");
                 }
 
                 return true;
@@ -154,6 +155,15 @@ public static class ListenCommand
                 return false;
             case ServerErrorReceived error:
                 Output.Notice($"the node reported {error.Code}: {error.Message.EscapeMarkup()}");
+                return false;
+            case SafetyNumberChanged change:
+                Output.Notice($"the safety number with {change.Peer} changed (a new device, or someone in between); its message is not shown. New number: {AkkaChat.Client.Encryption.SafetyNumber.Format(change.SafetyNumber)}; compare it, then accept it with 'akkachat verify {change.Peer} --accept' (or /accept in 'akkachat chat', which also shows the message)");
+                return false;
+            case UndecryptableMessage u:
+                Output.Notice($"a message from {u.From} could not be decrypted ({u.Reason}): {u.Detail.EscapeMarkup()}");
+                return false;
+            case EncryptionProblem problem:
+                Output.Notice($"encryption: {problem.Message.EscapeMarkup()}");
                 return false;
             default:
                 return false;

@@ -46,6 +46,9 @@ public sealed class E2eEncryptor : IDisposable
         _clock = clock;
     }
 
+    /// <summary>The store file this encryptor reads and writes.</summary>
+    public string StorePath => _path;
+
     /// <summary>This user's phone number.</summary>
     public string Phone => _state.Phone;
 
@@ -189,6 +192,13 @@ public sealed class E2eEncryptor : IDisposable
             return plaintext;
         });
     }
+
+    /// <summary>
+    /// Whether a session with <paramref name="peer"/> exists, so that <see cref="EncryptAsync"/> would not
+    /// fetch a bundle. A hint (read without the lock): a caller whose fetch needs a free network
+    /// reader fetches before encrypting when this is false.
+    /// </summary>
+    public bool HasSession(string peer) => _state.Peers.TryGetValue(peer, out var record) && record.Sessions.Count > 0;
 
     /// <summary>The identity this device trusts for <paramref name="peer"/>, or null if it has seen none.</summary>
     public IdentityKey? TrustedIdentity(string peer) =>
