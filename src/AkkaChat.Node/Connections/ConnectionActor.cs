@@ -49,6 +49,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private bool _awaiting; // a handler waits for a task: client frames are held until it completes
     private long _resumingSinceMs = -1; // while the session asks to be attached again; -1 when attached
     private TimeSpan _resumeDelay; // the wait before the next ResumeSession
+    private int _writtenSinceReport; // queued items handed to the socket since the last ItemsWritten
 
     public ConnectionActor(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
     {
@@ -182,7 +183,10 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break;
             case IMessage reply when FrameCodec.IsServerToClient(reply):
                 Management.MessageTrace.Get(Context.System).RecordWritten(reply, Self);
-                Write(reply); // whatever a module actor answers: SEND_ACK, DELIVER, RECEIPT, ...
+                Write(reply, QueuedSeq(reply)); // whatever a module actor answers: SEND_ACK, DELIVER, RECEIPT, ...
+                break;
+            case ConnectionStage.Written written:
+                ReportWritten(written);
                 break;
             case SessionReplaced:
                 Fail(ErrorCode.Replaced, "logged in elsewhere");
@@ -241,6 +245,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break;
             case Terminated:
                 break; // a user actor this connection no longer follows
+            case ConnectionStage.Written:
+                break; // the socket took items while the session is not active: nothing to pace
             default:
                 Unhandled(message);
                 break;
@@ -444,8 +450,35 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
 
     // ---- writing ----
 
-    private void Write(IMessage message) =>
-        _stage.Tell(new ConnectionStage.Outgoing(Akka.IO.ByteString.FromBytes(FrameWriter.ToBytes(message))));
+    private void Write(IMessage message, ulong queuedSeq = 0) =>
+        _stage.Tell(new ConnectionStage.Outgoing(Akka.IO.ByteString.FromBytes(FrameWriter.ToBytes(message)), queuedSeq));
+
+    /// <summary>The seq of a queued item the user actor pushes; 0 for any other frame.</summary>
+    private static ulong QueuedSeq(IMessage message) => message switch
+    {
+        Deliver deliver => deliver.Seq,
+        Receipt receipt => receipt.Seq,
+        GroupInfo info => info.Seq,
+        StatusUpdate status => status.Seq,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The socket took queued items: tell the user actor every half delivery window, so it pushes
+    /// more while the socket has demand (it stays at most one window ahead of the last report).
+    /// Counting items rather than seqs keeps reporting after a resume pushes lower seqs again.
+    /// </summary>
+    private void ReportWritten(ConnectionStage.Written written)
+    {
+        _writtenSinceReport += written.Count;
+        if (_writtenSinceReport < Math.Max(1, _settings.DeliveryWindow / 2))
+        {
+            return;
+        }
+
+        _writtenSinceReport = 0;
+        _users.Tell(new ItemsWritten { Phone = _phone, UpToSeq = written.UpToSeq });
+    }
 
     /// <summary>Writes an ERROR; the codes after which the protocol closes the connection also close it.</summary>
     private void WriteError(ProtocolError error)

@@ -42,8 +42,12 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     private IActorRef? _session;
     // When the attached session logged in (its AUTH_OK.server_time_ms): newer logins win resumes.
     private long _sessionLoggedInAtMs;
-    // Highest seq pushed to the current session; pushing stops `window` items past the last ACK.
+    // Highest seq pushed to the current session.
     private ulong _deliveredUpTo;
+    // Highest seq the session's socket took (ItemsWritten) or it acknowledged: pushing stays at most
+    // `window` items past it, so a socket without demand holds back the queue (a bound on memory per
+    // session) while a client that reads sees every item without acknowledging any.
+    private ulong _writtenUpTo;
     // Highest seq this incarnation pushed to any session of the user: what an ACK may cover.
     private ulong _pushedUpTo;
     // Highest seq whose item is in the journal: only durable items are pushed.
@@ -112,6 +116,9 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
                 break;
             case AcknowledgeItems ack:
                 HandleAcknowledge(ack);
+                break;
+            case ItemsWritten written:
+                HandleWritten(written);
                 break;
             case MarkRead read:
                 HandleRead(read);
@@ -317,7 +324,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         _session = connection;
         _sessionLoggedInAtMs = NowMs;
         Context.Watch(connection);
-        _deliveredUpTo = _state.RemovedUpTo;
+        _deliveredUpTo = _writtenUpTo = _state.RemovedUpTo;
         connection.Tell(new AuthOk
         {
             Token = token,
@@ -347,7 +354,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         _session = Sender;
         _sessionLoggedInAtMs = resume.LoggedInAtMs;
         Context.Watch(Sender);
-        _deliveredUpTo = _state.RemovedUpTo;
+        _deliveredUpTo = _writtenUpTo = _state.RemovedUpTo;
         Sender.Tell(new SessionResumed { Phone = _phone });
         Log.Debug("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
         Push();
@@ -442,6 +449,18 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         });
     }
 
+    /// <summary>The session's socket took the items pushed up to a seq: push up to a window past it.</summary>
+    private void HandleWritten(ItemsWritten written)
+    {
+        if (!Sender.Equals(_session) || written.UpToSeq <= _writtenUpTo)
+        {
+            return; // a replaced session's late report paces nothing
+        }
+
+        _writtenUpTo = Math.Min(written.UpToSeq, _deliveredUpTo);
+        Push();
+    }
+
     private void HandleRead(MarkRead read)
     {
         if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs, out var owed) is not { } marked)
@@ -490,7 +509,10 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         PersistEvent(new ReceiptsConfirmed { OutboxIds = { confirmed } }, static _ => { });
     }
 
-    /// <summary>Pushes queued items to the session, in seq order, up to the delivery window.</summary>
+    /// <summary>
+    /// Pushes queued items to the session, in seq order, up to one delivery window past what its
+    /// socket took or it acknowledged (flow control by socket demand, never by ACKs alone).
+    /// </summary>
     private void Push()
     {
         if (_session is null)
@@ -499,7 +521,8 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         }
 
         _deliveredUpTo = Math.Max(_deliveredUpTo, _state.RemovedUpTo);
-        var limit = Math.Min(_state.RemovedUpTo + (ulong)_settings.DeliveryWindow, _durableUpTo);
+        _writtenUpTo = Math.Max(_writtenUpTo, _state.RemovedUpTo);
+        var limit = Math.Min(_writtenUpTo + (ulong)_settings.DeliveryWindow, _durableUpTo);
         while (_deliveredUpTo < limit && _state.Inbox.TryGetBySeq(_deliveredUpTo + 1, out var item))
         {
             if (Inbox.InboxState.LacksGroupBody(item))

@@ -104,6 +104,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new Login { Phone = me, Token = ByteString.CopyFrom(new byte[32]) };
         yield return new SubmitMessage { Phone = me, From = alice, ClientMsgId = "c-1", Kind = 1, Body = body, MediaId = "m-1" };
         yield return new AcknowledgeItems { Phone = me, UpToSeq = 9 };
+        yield return new ItemsWritten { Phone = me, UpToSeq = 42 };
         yield return new MarkRead { Phone = me, From = alice, ServerMsgIds = { "srv-1", "srv-2" } };
         yield return new StoreReceipt { Phone = alice, OutboxId = 2, ServerMsgId = "srv-1", ClientMsgId = "c-1", Status = 2, By = me, AtMs = 5 };
         yield return new ReceiptStored { Phone = me, OutboxId = 2 };

@@ -485,6 +485,39 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_session_is_pushed_at_most_one_window_past_what_its_socket_took_and_more_as_it_reports_items_written()
+    {
+        var user = StartUser(Me, _settings with { DeliveryWindow = 2 });
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        for (var i = 1; i <= 5; i++)
+        {
+            user.Tell(Submit(from: Alice, clientMsgId: $"c-{i}", body: "m"), sender.Ref);
+            sender.ExpectMsg<SendAck>(JournalTimeout); // each push happens before its SEND_ACK is sent
+        }
+
+        Assert.Equal(1UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.Equal(2UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.False(session.HasMessages, "more than one window was pushed before the socket took any");
+
+        // No ACK: the socket took the first two, so two more are pushed.
+        user.Tell(new ItemsWritten { Phone = Me, UpToSeq = 2 }, session.Ref);
+        Assert.Equal(3UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.Equal(4UL, session.ExpectMsg<Deliver>().Seq);
+
+        // A report from a connection that is not the session paces nothing.
+        user.Tell(new ItemsWritten { Phone = Me, UpToSeq = 4 }, CreateTestProbe().Ref);
+        user.Tell(Submit(from: Alice, clientMsgId: "c-6", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        Assert.False(session.HasMessages, "a report from another connection moved the window");
+
+        user.Tell(new ItemsWritten { Phone = Me, UpToSeq = 4 }, session.Ref);
+        Assert.Equal(5UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.Equal(6UL, session.ExpectMsg<Deliver>().Seq);
+    }
+
+    [Fact]
     public void An_unconfirmed_receipt_is_resent_after_recovery_and_a_confirmed_one_is_not()
     {
         var settings = _settings with { ReceiptConfirmationDelay = TimeSpan.Zero }; // journaled at once
