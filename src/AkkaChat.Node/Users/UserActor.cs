@@ -688,7 +688,10 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     private void HandlePassivationTimeout()
     {
-        if (_session is not null || _state.Outbox.Count > 0 || _pendingWrites > 0 || _passivating)
+        // A registration code lives only in this actor: keep it until it expires or is used up, so a
+        // user who takes longer than passivate-after to type it is still accepted.
+        if (_session is not null || _state.Outbox.Count > 0 || _pendingWrites > 0 || _passivating
+            || (_code is { } code && code.IsUsable(_clock.GetUtcNow())))
         {
             return;
         }

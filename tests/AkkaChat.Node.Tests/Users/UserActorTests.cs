@@ -99,6 +99,31 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_user_actor_without_a_code_passivates_after_the_idle_time()
+    {
+        // The parent stands in for the shard: the actor asks it to passivate.
+        ChildActorOf(UserActor.Props(Me, _settings with { PassivateAfter = TimeSpan.FromMilliseconds(300) }, _users.Ref, _sms, _directory, TimeProvider.System));
+
+        ExpectMsg<Akka.Cluster.Sharding.Passivate>(JournalTimeout);
+    }
+
+    [Fact]
+    public void A_user_actor_holding_a_usable_registration_code_does_not_passivate_until_the_code_expires()
+    {
+        var passivateAfter = TimeSpan.FromMilliseconds(300);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var user = ChildActorOf(UserActor.Props(Me, _settings with { PassivateAfter = passivateAfter }, _users.Ref, _sms, _directory, clock));
+        var session = CreateTestProbe();
+        user.Tell(new RequestCode { Phone = Me }, session.Ref);
+        session.ExpectMsg<AuthCodeSent>(JournalTimeout);
+
+        ExpectNoMsg(passivateAfter * 5); // five idle periods: no Passivate while the code is usable
+
+        clock.Now += _settings.CodeTtl; // the code expired
+        ExpectMsg<Akka.Cluster.Sharding.Passivate>(JournalTimeout);
+    }
+
+    [Fact]
     public async Task A_registration_is_in_the_user_directory_confirmed_with_its_token_once_auth_ok_is_sent()
     {
         var user = StartUser(Me);
