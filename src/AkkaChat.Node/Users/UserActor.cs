@@ -463,6 +463,15 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     private void HandleRead(MarkRead read)
     {
+        // An id the queue no longer remembers (older than the dedup window) or never got from that
+        // sender yields no receipt: say so, one ERROR{NOT_FOUND, ref=server_msg_id} each, so the
+        // client knows the sender will not see it read (docs/protocol.md).
+        // (An id longer than any server_msg_id is cut in the ref, so the ERROR always fits a frame.)
+        foreach (var id in _state.Queue.UnknownReads(read.From, read.ServerMsgIds))
+        {
+            Sender.Tell(Error.Of(ErrorCode.NotFound, $"no message with this id from {read.From} is remembered; no READ receipt is sent for it", id.Length <= 256 ? id : id[..256]));
+        }
+
         if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs, out var owed) is not { } marked)
         {
             return;

@@ -665,6 +665,31 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal((Alice, serverMsgId, "c-1", (uint)ReceiptStatus.Read), (store.Phone, store.ServerMsgId, store.ClientMsgId, store.Status));
     }
 
+    [Fact]
+    public void A_read_of_a_message_older_than_the_dedup_window_is_answered_not_found_with_its_id_and_sends_no_receipt()
+    {
+        var user = StartUser(Me, _settings with { DedupWindow = 2 });
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        var ids = new List<string>();
+        for (var i = 1; i <= 3; i++)
+        {
+            user.Tell(Submit(from: Alice, clientMsgId: $"c-{i}", body: "m"), sender.Ref);
+            ids.Add(sender.ExpectMsg<SendAck>(JournalTimeout).ServerMsgId);
+        }
+
+        // The window holds the last two: the first is forgotten.
+        user.Tell(new MarkRead { Phone = Me, From = Alice, ServerMsgIds = { ids[0], ids[2] } }, session.Ref);
+
+        var error = session.FishForMessage<Error>(m => m is Error, JournalTimeout);
+        Assert.Equal((ErrorCode.NotFound, ids[0]), (error.ErrorCode, error.Ref));
+        var store = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
+        Assert.Equal((ids[2], (uint)ReceiptStatus.Read), (store.ServerMsgId, store.Status));
+        Assert.False(_users.HasMessages, "a receipt was sent for the forgotten message");
+        Assert.False(session.HasMessages, "more than one ERROR for one forgotten id");
+    }
+
     // ---- helpers ----
 
     private IActorRef StartUser(string phone, AkkaChatSettings? settings = null, TimeProvider? clock = null) =>
