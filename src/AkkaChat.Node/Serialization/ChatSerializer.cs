@@ -54,6 +54,7 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         // journal events and snapshots
         Register("e-ur", UserRegistered.Parser);
         Register("e-dt", DeviceTokenIssued.Parser);
+        Register("e-li", SessionLoggedIn.Parser);
         Register("e-mq", MessageQueued.Parser);
         Register("e-rq", ReceiptQueued.Parser);
         Register("e-ia", ItemsAcknowledged.Parser);

@@ -40,7 +40,8 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     private UserState _state;
     private VerificationCode? _code;
     private IActorRef? _session;
-    // When the attached session logged in (its AUTH_OK.server_time_ms): newer logins win resumes.
+    // When the attached session logged in (its AUTH_OK.server_time_ms): orders resumes only for a
+    // journal without SessionLoggedIn (older nodes); otherwise the journal names the latest login.
     private long _sessionLoggedInAtMs;
     // Highest seq pushed to the current session.
     private ulong _deliveredUpTo;
@@ -312,7 +313,21 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         AttachSession(Sender, ByteString.Empty);
     }
 
+    /// <summary>
+    /// Journals the login (which connection logged in latest, in journal order), then attaches the
+    /// connection as the session and answers AUTH_OK. If the journal fails, the login is refused with
+    /// ERROR{INTERNAL} and the client may try again.
+    /// </summary>
     private void AttachSession(IActorRef connection, ByteString token)
+    {
+        var login = _state.DecideLogin(Akka.Serialization.Serialization.SerializedActorPath(connection), NowMs);
+        PersistEvent(
+            login,
+            _ => AttachLoggedIn(connection, token),
+            onFailed: () => connection.Tell(Error.Of(ErrorCode.Internal, "the login could not be stored; try again")));
+    }
+
+    private void AttachLoggedIn(IActorRef connection, ByteString token)
     {
         if (_session is not null && !_session.Equals(connection))
         {
@@ -338,15 +353,25 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     private void HandleResume(ResumeSession resume)
     {
-        if (_session is not null && !_session.Equals(Sender))
+        if (_state.LatestSession.Length > 0)
         {
-            if (resume.LoggedInAtMs <= _sessionLoggedInAtMs)
+            // The journal names the latest login: any other connection was replaced, whether or not
+            // it heard so, and whatever its clock said.
+            if (!IsLatestLogin(Sender))
             {
-                Sender.Tell(new SessionReplaced { Phone = _phone }); // a later login got here first
+                Sender.Tell(new SessionReplaced { Phone = _phone });
                 return;
             }
+        }
+        else if (_session is not null && !_session.Equals(Sender) && resume.LoggedInAtMs <= _sessionLoggedInAtMs)
+        {
+            Sender.Tell(new SessionReplaced { Phone = _phone }); // a journal of an older node: by login time
+            return;
+        }
 
-            // The attached session logged in before the resuming one: it is the stale one.
+        if (_session is not null && !_session.Equals(Sender))
+        {
+            // The attached session is not the latest login: it is the stale one.
             Context.Unwatch(_session);
             _session.Tell(new SessionReplaced { Phone = _phone });
         }
@@ -359,6 +384,16 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         Log.Debug("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
         Push();
     }
+
+    /// <summary>
+    /// Whether <paramref name="connection"/> is the one the journal names as the latest login: same
+    /// path and uid. The address is left out, since a ref to the same actor reads with the node's
+    /// address when local and with the remote address otherwise; a uid is random per actor.
+    /// </summary>
+    private bool IsLatestLogin(IActorRef connection) =>
+        ActorPath.TryParse(_state.LatestSession, out var latest)
+        && latest.Uid == connection.Path.Uid
+        && latest.Elements.SequenceEqual(connection.Path.Elements);
 
     protected override void PreRestart(Exception reason, object message)
     {

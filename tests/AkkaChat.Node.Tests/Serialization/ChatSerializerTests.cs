@@ -151,6 +151,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         // journal events and snapshot
         yield return new UserRegistered { AtMs = 1 };
         yield return new DeviceTokenIssued { TokenHash = ByteString.CopyFrom(new byte[32]), DeviceName = "phone", AtMs = 1 };
+        yield return new SessionLoggedIn { Session = "akka.tcp://AkkaChat@127.0.0.1:4000/user/connections/c-1#42", AtMs = 1 };
         yield return new MessageQueued { Item = item };
         yield return new ReceiptQueued { Item = receiptItem };
         yield return new ItemsAcknowledged { UpToSeq = 3, AtMs = 2 };

@@ -201,7 +201,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
 
         var device = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, device.Ref);
-        var ok = device.ExpectMsg<AuthOk>();
+        var ok = device.ExpectMsg<AuthOk>(JournalTimeout);
         Assert.True(ok.Token.IsEmpty);
 
         var intruder = CreateTestProbe();
@@ -229,7 +229,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
 
         var second = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, second.Ref);
-        second.ExpectMsg<AuthOk>();
+        second.ExpectMsg<AuthOk>(JournalTimeout);
 
         Assert.Equal(Me, first.ExpectMsg<SessionReplaced>().Phone);
     }
@@ -287,24 +287,45 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void After_the_user_actor_moves_the_later_login_wins_the_resume_race()
+    public void After_the_user_actor_moves_the_later_login_wins_the_resume_race_whatever_the_login_times_say()
     {
         var user = StartUser(Me);
         var token = Register(user, Me, CreateTestProbe());
         var older = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, older.Ref);
-        var olderLogin = older.ExpectMsg<AuthOk>().ServerTimeMs;
-        StopUser(user); // its shard moves; both connections will resume
+        var olderLogin = older.ExpectMsg<AuthOk>(JournalTimeout).ServerTimeMs;
+        var newer = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, newer.Ref);
+        var newerLogin = newer.ExpectMsg<AuthOk>(JournalTimeout).ServerTimeMs;
+        StopUser(user); // its shard moves; both connections will resume (older missed its REPLACED)
 
         user = StartUser(Me);
-        var newer = CreateTestProbe();
-        // The replaced connection, which had not heard of its replacement, resumes first.
-        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = olderLogin }, older.Ref);
-        older.ExpectMsg<SessionResumed>(JournalTimeout);
-        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = olderLogin + 1 }, newer.Ref);
+        // The replaced connection resumes first, claiming a later login time than the newer one's,
+        // as a node whose clock runs ahead would have stamped it.
+        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = newerLogin + 60_000 }, older.Ref);
+        older.FishForMessage<SessionReplaced>(m => m is SessionReplaced, JournalTimeout);
+        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = olderLogin - 60_000 }, newer.Ref);
 
-        newer.ExpectMsg<SessionResumed>();
-        older.ExpectMsg<SessionReplaced>();
+        newer.ExpectMsg<SessionResumed>(JournalTimeout);
+    }
+
+    [Fact]
+    public void After_recovery_from_a_snapshot_only_the_connection_of_the_latest_login_may_resume()
+    {
+        var settings = _settings with { SnapshotAfter = 1 };
+        var user = StartUser(Me, settings);
+        var token = Register(user, Me, CreateTestProbe());
+        var latest = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, latest.Ref);
+        latest.ExpectMsg<AuthOk>(JournalTimeout);
+        StopUser(user);
+
+        user = StartUser(Me, settings);
+        var stale = CreateTestProbe(); // a connection that never was the latest login
+        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = long.MaxValue }, stale.Ref);
+        stale.ExpectMsg<SessionReplaced>(JournalTimeout);
+        user.Tell(new ResumeSession { Phone = Me }, latest.Ref);
+        latest.ExpectMsg<SessionResumed>(JournalTimeout);
     }
 
     [Fact]
@@ -314,7 +335,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         var token = Register(user, Me, CreateTestProbe());
         var newer = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, newer.Ref);
-        newer.ExpectMsg<AuthOk>();
+        newer.ExpectMsg<AuthOk>(JournalTimeout);
 
         var stale = CreateTestProbe();
         user.Tell(new ResumeSession { Phone = Me }, stale.Ref);
@@ -397,10 +418,11 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Acknowledged_items_leave_the_journal_once_a_snapshot_is_taken()
     {
-        // Events: 1 registered, 2 token, 3 and 4 queued, 5 acknowledged (up to seq 1).
-        // snapshot-after = 5, so the ACK's event takes a snapshot and deletes the journal behind it.
+        // Events: 1 registered, 2 token, 3 login, 4 and 5 queued, 6 acknowledged (up to seq 1).
+        // snapshot-after = 6, so the ACK's event takes a snapshot and deletes the journal behind it.
         var persistenceId = "user-" + Me;
-        var user = StartUser(Me);
+        var settings = _settings with { SnapshotAfter = 6 };
+        var user = StartUser(Me, settings);
         var session = CreateTestProbe();
         var token = Register(user, Me, session);
         var sender = CreateTestProbe();
@@ -410,16 +432,16 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         sender.ExpectMsg<SendAck>(JournalTimeout);
         Assert.Equal(1UL, session.ExpectMsg<Deliver>().Seq);
         Assert.Equal(2UL, session.ExpectMsg<Deliver>().Seq);
-        Assert.Equal(4, CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: false));
+        Assert.Equal(5, CountJournalRows(persistenceId, upToSequenceNr: 6, deleted: false));
 
         user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
 
-        AwaitAssert(() => Assert.Equal(5L, HighestSnapshotSequenceNr(persistenceId)), JournalTimeout);
-        AwaitAssert(() => Assert.Equal(0, CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: false)), JournalTimeout);
-        Assert.True(CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: true) <= 1, "deleted rows are kept only to remember the highest sequence number");
+        AwaitAssert(() => Assert.Equal(6L, HighestSnapshotSequenceNr(persistenceId)), JournalTimeout);
+        AwaitAssert(() => Assert.Equal(0, CountJournalRows(persistenceId, upToSequenceNr: 6, deleted: false)), JournalTimeout);
+        Assert.True(CountJournalRows(persistenceId, upToSequenceNr: 6, deleted: true) <= 1, "deleted rows are kept only to remember the highest sequence number");
 
         StopUser(user);
-        user = StartUser(Me);
+        user = StartUser(Me, settings);
         var next = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, next.Ref);
 
