@@ -105,7 +105,8 @@ public sealed record AkkaChatSettings
                 PositiveTime(c, "connection.resume-backoff-min"),
                 PositiveTime(c, "connection.resume-backoff-max"),
                 PositiveTime(c, "connection.resume-give-up-after"),
-                Positive(c, "delivery.window")),
+                Positive(c, "delivery.window"),
+                PositiveTime(c, "connection.send-answer-timeout")),
             Transport = AkkaChat.Node.Transport.TransportSettings.Create(c),
             ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
             MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
@@ -177,7 +178,12 @@ public sealed record ConnectionSettings(
     TimeSpan ResumeBackoffMin,
     TimeSpan ResumeBackoffMax,
     TimeSpan ResumeGiveUpAfter,
-    int DeliveryWindow = 256);
+    int DeliveryWindow = 256,
+    TimeSpan? SendAnswerTimeout = null)
+{
+    /// <summary>How long a SEND may wait for its answer (akkachat.connection.send-answer-timeout, 20 s).</summary>
+    public TimeSpan SendAnswerTimeoutOrDefault => SendAnswerTimeout ?? TimeSpan.FromSeconds(20);
+}
 
 public enum StorageProvider
 {

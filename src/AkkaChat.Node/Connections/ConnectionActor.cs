@@ -50,6 +50,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private long _resumingSinceMs = -1; // while the session asks to be attached again; -1 when attached
     private TimeSpan _resumeDelay; // the wait before the next ResumeSession
     private int _writtenSinceReport; // queued items handed to the socket since the last ItemsWritten
+    private Dictionary<string, long>? _unanswered; // SENDs handed on, by client_msg_id: when their answer is overdue
 
     public ConnectionActor(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
     {
@@ -179,7 +180,16 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 Dispatch(received.Frame, ConnectionPhase.LoggedIn);
                 break;
             case ProtocolError error:
+                _unanswered?.Remove(error.Ref);
                 WriteError(error);
+                break;
+            case SendAck ack:
+                _unanswered?.Remove(ack.ClientMsgId);
+                Management.MessageTrace.Get(Context.System).RecordWritten(ack, Self);
+                Write(ack);
+                break;
+            case AnswerCheck:
+                AnswerOverdueSends();
                 break;
             case IMessage reply when FrameCodec.IsServerToClient(reply):
                 Management.MessageTrace.Get(Context.System).RecordWritten(reply, Self);
@@ -247,6 +257,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break; // a user actor this connection no longer follows
             case ConnectionStage.Written:
                 break; // the socket took items while the session is not active: nothing to pace
+            case AnswerCheck:
+                break; // not active: nothing more is answered
             default:
                 Unhandled(message);
                 break;
@@ -448,6 +460,54 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         }
     }
 
+    void IConnection.AwaitAnswer(string clientMsgId)
+    {
+        var timeout = _settings.SendAnswerTimeoutOrDefault;
+        (_unanswered ??= new Dictionary<string, long>(StringComparer.Ordinal))[clientMsgId] = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        if (!Timers.IsTimerActive(AnswerCheck.Instance))
+        {
+            Timers.StartSingleTimer(AnswerCheck.Instance, AnswerCheck.Instance, timeout);
+        }
+    }
+
+    /// <summary>
+    /// Answers every SEND whose answer is overdue with ERROR{INTERNAL, ref}: it may have been lost on
+    /// its way (a user actor that failed to recover drops what waited for it), and was certainly not
+    /// acknowledged. A late SEND_ACK is still written; resending the same client_msg_id is safe.
+    /// </summary>
+    private void AnswerOverdueSends()
+    {
+        if (_unanswered is not { Count: > 0 } unanswered)
+        {
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        var next = long.MaxValue;
+        foreach (var (id, due) in unanswered.ToList())
+        {
+            if (due <= now)
+            {
+                unanswered.Remove(id);
+                Log.Warning("Connection {0} ({1}): no answer to SEND {2} in {3}; answering ERROR{{INTERNAL}}", Id, _phone, id, _settings.SendAnswerTimeoutOrDefault);
+                WriteError(ProtocolError.Of(ErrorCode.Internal, "no answer from the message store; the message may not be stored; send it again", id));
+            }
+            else
+            {
+                next = Math.Min(next, due);
+            }
+        }
+
+        if (unanswered.Count == 0)
+        {
+            _unanswered = null;
+        }
+        else
+        {
+            Timers.StartSingleTimer(AnswerCheck.Instance, AnswerCheck.Instance, TimeSpan.FromMilliseconds(next - now));
+        }
+    }
+
     // ---- writing ----
 
     private void Write(IMessage message, ulong queuedSeq = 0) =>
@@ -547,6 +607,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private sealed class CloseTimedOut
     {
         public static readonly CloseTimedOut Instance = new();
+    }
+
+    private sealed class AnswerCheck
+    {
+        public static readonly AnswerCheck Instance = new();
     }
 
     private sealed record Awaited(Action Continuation);

@@ -85,6 +85,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
 
         if (to.IsGroup)
         {
+            connection.AwaitAnswer(send.ClientMsgId);
             Groups.GroupsModule.Post(groups!, send, to.GroupId, connection); // the groups module's hook
             return;
         }
@@ -100,6 +101,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
         };
         if (directory.TryGetCached(to.Value, out _))
         {
+            connection.AwaitAnswer(send.ClientMsgId);
             users.Tell(submit, connection.Self);
             return;
         }
@@ -116,6 +118,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
                 }
 
                 RegistrationModule.ConfirmIfPending(entry, users, connection);
+                connection.AwaitAnswer(send.ClientMsgId);
                 users.Tell(submit, connection.Self);
             },
             _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the message was not stored; send it again", send.ClientMsgId)));
