@@ -4,7 +4,8 @@ namespace AkkaChat.Node.Auth;
 
 /// <summary>
 /// A 6-digit registration code: valid for a limited time and a limited number of wrong tries.
-/// Held in memory by the user's actor only; a node restart voids outstanding codes.
+/// Held in memory by the user's actor only, which does not passivate while its code can still be
+/// used (so a user may take the whole TTL to type it); a node restart voids outstanding codes.
 /// </summary>
 public sealed class VerificationCode
 {
@@ -23,6 +24,9 @@ public sealed class VerificationCode
 
     public static VerificationCode Issue(DateTimeOffset now, TimeSpan ttl, int maxTries) =>
         new(RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6"), now + ttl, maxTries);
+
+    /// <summary>Whether the right code would still be accepted at <paramref name="now"/>.</summary>
+    public bool IsUsable(DateTimeOffset now) => TriesLeft > 0 && now < ExpiresAt;
 
     /// <summary>
     /// Checks a try. A wrong try uses one up; once none are left, or the code expired, even the right

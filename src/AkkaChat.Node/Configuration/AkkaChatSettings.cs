@@ -104,7 +104,9 @@ public sealed record AkkaChatSettings
                 PositiveTime(c, "connection.close-timeout"),
                 PositiveTime(c, "connection.resume-backoff-min"),
                 PositiveTime(c, "connection.resume-backoff-max"),
-                PositiveTime(c, "connection.resume-give-up-after")),
+                PositiveTime(c, "connection.resume-give-up-after"),
+                Positive(c, "delivery.window"),
+                PositiveTime(c, "connection.send-answer-timeout")),
             Transport = AkkaChat.Node.Transport.TransportSettings.Create(c),
             ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
             MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
@@ -167,13 +169,21 @@ public sealed record AkkaChatSettings
 /// What a <see cref="Connections.ConnectionActor"/> needs besides the hot-reloadable settings:
 /// how long a login may wait for the user actor, how long closing may take to flush, and how a
 /// session whose user actor stopped asks to be attached again (backoff, and when it gives up).
+/// <see cref="DeliveryWindow"/> (<c>akkachat.delivery.window</c>) sets how often the session reports
+/// the items its socket took: every half window.
 /// </summary>
 public sealed record ConnectionSettings(
     TimeSpan AuthTimeout,
     TimeSpan CloseTimeout,
     TimeSpan ResumeBackoffMin,
     TimeSpan ResumeBackoffMax,
-    TimeSpan ResumeGiveUpAfter);
+    TimeSpan ResumeGiveUpAfter,
+    int DeliveryWindow = 256,
+    TimeSpan? SendAnswerTimeout = null)
+{
+    /// <summary>How long a SEND may wait for its answer (akkachat.connection.send-answer-timeout, 20 s).</summary>
+    public TimeSpan SendAnswerTimeoutOrDefault => SendAnswerTimeout ?? TimeSpan.FromSeconds(20);
+}
 
 public enum StorageProvider
 {

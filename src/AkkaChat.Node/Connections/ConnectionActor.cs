@@ -54,6 +54,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     // and the trace's "accepted" hop). Bounded: past MaxSendsInFlight the oldest reading is not timed.
     private Dictionary<string, (long Ticks, long UnixMs)>? _sendsInFlight;
     private const int MaxSendsInFlight = 1024;
+    private int _writtenSinceReport; // queued items handed to the socket since the last ItemsWritten
+    private Dictionary<string, long>? _unanswered; // SENDs handed on, by client_msg_id: when their answer is overdue
 
     public ConnectionActor(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote)
     {
@@ -186,12 +188,26 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 Dispatch(received.Frame, ConnectionPhase.LoggedIn);
                 break;
             case ProtocolError error:
+                _unanswered?.Remove(error.Ref);
+                AnswerSend(error);
                 WriteError(error);
+                break;
+            case SendAck ack:
+                _unanswered?.Remove(ack.ClientMsgId);
+                AnswerSend(ack);
+                Management.MessageTrace.Get(Context.System).RecordWritten(ack, Self);
+                Write(ack);
+                break;
+            case AnswerCheck:
+                AnswerOverdueSends();
                 break;
             case IMessage reply when FrameCodec.IsServerToClient(reply):
                 AnswerSend(reply);
                 Management.MessageTrace.Get(Context.System).RecordWritten(reply, Self);
-                Write(reply); // whatever a module actor answers: SEND_ACK, DELIVER, RECEIPT, ...
+                Write(reply, QueuedSeq(reply)); // whatever a module actor answers: SEND_ACK, DELIVER, RECEIPT, ...
+                break;
+            case ConnectionStage.Written written:
+                ReportWritten(written);
                 break;
             case SessionReplaced:
                 Fail(ErrorCode.Replaced, "logged in elsewhere");
@@ -253,6 +269,10 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break;
             case Terminated:
                 break; // a user actor this connection no longer follows
+            case ConnectionStage.Written:
+                break; // the socket took items while the session is not active: nothing to pace
+            case AnswerCheck:
+                break; // not active: nothing more is answered
             default:
                 Unhandled(message);
                 break;
@@ -490,20 +510,94 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         }
     }
 
+    // ---- SEND answered in time ----
+
+    void IConnection.AwaitAnswer(string clientMsgId)
+    {
+        var timeout = _settings.SendAnswerTimeoutOrDefault;
+        (_unanswered ??= new Dictionary<string, long>(StringComparer.Ordinal))[clientMsgId] = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        if (!Timers.IsTimerActive(AnswerCheck.Instance))
+        {
+            Timers.StartSingleTimer(AnswerCheck.Instance, AnswerCheck.Instance, timeout);
+        }
+    }
+
+    /// <summary>
+    /// Answers every SEND whose answer is overdue with ERROR{INTERNAL, ref}: it may have been lost on
+    /// its way (a user actor that failed to recover drops what waited for it), and was certainly not
+    /// acknowledged. A late SEND_ACK is still written; resending the same client_msg_id is safe.
+    /// </summary>
+    private void AnswerOverdueSends()
+    {
+        if (_unanswered is not { Count: > 0 } unanswered)
+        {
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        var next = long.MaxValue;
+        foreach (var (id, due) in unanswered.ToList())
+        {
+            if (due <= now)
+            {
+                unanswered.Remove(id);
+                Log.Warning("Connection {0} ({1}): no answer to SEND {2} in {3}; answering ERROR{{INTERNAL}}", Id, _phone, id, _settings.SendAnswerTimeoutOrDefault);
+                WriteError(ProtocolError.Of(ErrorCode.Internal, "no answer from the message store; the message may not be stored; send it again", id));
+            }
+            else
+            {
+                next = Math.Min(next, due);
+            }
+        }
+
+        if (unanswered.Count == 0)
+        {
+            _unanswered = null;
+        }
+        else
+        {
+            Timers.StartSingleTimer(AnswerCheck.Instance, AnswerCheck.Instance, TimeSpan.FromMilliseconds(next - now));
+        }
+    }
+
     // ---- writing ----
 
-    private void Write(IMessage message)
+    private void Write(IMessage message, ulong queuedSeq = 0)
     {
         if (message is ProtocolError error)
         {
             Metrics.ErrorsSent.Add(1, new KeyValuePair<string, object?>("code", error.ErrorCode.ToString()));
         }
 
-        WriteFrame(message);
+        _stage.Tell(new ConnectionStage.Outgoing(Akka.IO.ByteString.FromBytes(FrameWriter.ToBytes(message)), queuedSeq));
     }
 
-    private void WriteFrame(IMessage message) =>
-        _stage.Tell(new ConnectionStage.Outgoing(Akka.IO.ByteString.FromBytes(FrameWriter.ToBytes(message))));
+    /// <summary>The seq of a queued item the user actor pushes; 0 for any other frame.</summary>
+    private static ulong QueuedSeq(IMessage message) => message switch
+    {
+        Deliver deliver => deliver.Seq,
+        Receipt receipt => receipt.Seq,
+        GroupInfo info => info.Seq,
+        StatusUpdate status => status.Seq,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The socket took queued items: tell the user actor every half delivery window, so it pushes
+    /// more while the socket has demand (it stays at most one window ahead of the last report).
+    /// Counting items rather than seqs keeps reporting after a resume pushes lower seqs again.
+    /// </summary>
+    private void ReportWritten(ConnectionStage.Written written)
+    {
+        _writtenSinceReport += written.Count;
+        if (_writtenSinceReport < Math.Max(1, _settings.DeliveryWindow / 2))
+        {
+            return;
+        }
+
+        _writtenSinceReport = 0;
+        _users.Tell(new ItemsWritten { Phone = _phone, UpToSeq = written.UpToSeq });
+    }
 
     /// <summary>Writes an ERROR; the codes after which the protocol closes the connection also close it.</summary>
     private void WriteError(ProtocolError error)
@@ -578,6 +672,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private sealed class CloseTimedOut
     {
         public static readonly CloseTimedOut Instance = new();
+    }
+
+    private sealed class AnswerCheck
+    {
+        public static readonly AnswerCheck Instance = new();
     }
 
     private sealed record Awaited(Action Continuation);

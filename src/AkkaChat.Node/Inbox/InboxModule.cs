@@ -86,6 +86,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
 
         if (to.IsGroup)
         {
+            connection.AwaitAnswer(send.ClientMsgId);
             Groups.GroupsModule.Post(groups!, send, to.GroupId, connection); // the groups module's hook
             return;
         }
@@ -103,6 +104,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
         var chat = new Presence.ChatSeen(connection.Phone!, to.Value);
         if (directory.TryGetCached(to.Value, out _))
         {
+            connection.AwaitAnswer(send.ClientMsgId);
             users.Tell(submit, connection.Self);
             chats.Tell(chat, Akka.Actor.ActorRefs.NoSender);
             return;
@@ -120,6 +122,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
                 }
 
                 RegistrationModule.ConfirmIfPending(entry, users, connection);
+                connection.AwaitAnswer(send.ClientMsgId);
                 users.Tell(submit, connection.Self);
                 chats.Tell(chat, Akka.Actor.ActorRefs.NoSender);
             },

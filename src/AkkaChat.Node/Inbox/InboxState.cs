@@ -170,6 +170,25 @@ public sealed partial class InboxState
         return read;
     }
 
+    /// <summary>
+    /// The ids of a READ that yield no receipt: not among the messages from <paramref name="from"/>
+    /// the dedup window remembers (older than the window, from another sender, or never received).
+    /// Each once, in the order given.
+    /// </summary>
+    public IReadOnlyList<string> UnknownReads(string from, IEnumerable<string> serverMsgIds)
+    {
+        List<string>? unknown = null;
+        foreach (var id in serverMsgIds)
+        {
+            if (!(Dedup.TryFindMessage(id, out var sender, out _) && sender == from) && !(unknown?.Contains(id) ?? false))
+            {
+                (unknown ??= new List<string>()).Add(id);
+            }
+        }
+
+        return unknown ?? (IReadOnlyList<string>)Array.Empty<string>();
+    }
+
     /// <summary>Items older than <paramref name="maxAgeMs"/>, dropped from the front of the queue.</summary>
     public ItemsExpired? DecideExpire(long nowMs, long maxAgeMs)
     {

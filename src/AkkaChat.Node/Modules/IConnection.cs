@@ -43,6 +43,13 @@ public interface IConnection
     bool TryTakeSendBudget();
 
     /// <summary>
+    /// A SEND with <paramref name="clientMsgId"/> was handed on: its SEND_ACK or ERROR (ref =
+    /// client_msg_id) is owed. If none is written within akkachat.connection.send-answer-timeout,
+    /// the connection answers ERROR{INTERNAL, ref=client_msg_id} itself.
+    /// </summary>
+    void AwaitAnswer(string clientMsgId);
+
+    /// <summary>
     /// Starts a login: tells <paramref name="command"/> to <paramref name="target"/> (with this
     /// connection as the sender) and waits, holding later frames, for AUTH_OK or an ERROR; then the
     /// connection is logged in as <paramref name="phone"/>, or answers the error. Before login only.

@@ -20,8 +20,16 @@ public sealed class RegistrationState
 
     public IReadOnlyList<DeviceToken> Tokens => _tokens;
 
+    /// <summary>
+    /// The serialized path of the connection of the latest login, in journal order; empty before any
+    /// (or in a journal written before logins were journaled). Only it may resume the session.
+    /// </summary>
+    public string LatestSession { get; private set; } = string.Empty;
+
     /// <summary>Whether this part folds <paramref name="event"/> in.</summary>
-    public static bool Handles(object @event) => @event is UserRegistered or DeviceTokenIssued;
+    public static bool Handles(object @event) => @event is UserRegistered or DeviceTokenIssued or SessionLoggedIn;
+
+    public SessionLoggedIn DecideLogin(string session, long nowMs) => new() { Session = session, AtMs = nowMs };
 
     public DeviceTokenIssued DecideIssueToken(byte[] tokenHash, string deviceName, long nowMs) =>
         new() { TokenHash = ByteString.CopyFrom(tokenHash), DeviceName = deviceName, AtMs = nowMs };
@@ -58,6 +66,9 @@ public sealed class RegistrationState
                 }
 
                 break;
+            case SessionLoggedIn login:
+                LatestSession = login.Session;
+                break;
             default:
                 throw new ArgumentException($"{@event.GetType().Name} is not a registration event", nameof(@event));
         }
@@ -67,11 +78,13 @@ public sealed class RegistrationState
     {
         snapshot.Registered = Registered;
         snapshot.Tokens.AddRange(_tokens);
+        snapshot.LatestSession = LatestSession;
     }
 
     public void ReadFrom(UserSnapshot snapshot)
     {
         Registered = snapshot.Registered;
         _tokens.AddRange(snapshot.Tokens);
+        LatestSession = snapshot.LatestSession;
     }
 }

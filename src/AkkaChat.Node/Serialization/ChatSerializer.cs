@@ -36,6 +36,7 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("sd", SessionResumed.Parser);
         Register("si", SessionInterrupted.Parser);
         Register("cd", ConfirmDirectoryEntry.Parser);
+        Register("iw", ItemsWritten.Parser);
         // presence module (never journaled)
         Register("p-so", AkkaChat.Node.Presence.SessionOpened.Parser);
         Register("p-wp", AkkaChat.Node.Presence.WatchPresence.Parser);
@@ -53,6 +54,7 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         // journal events and snapshots
         Register("e-ur", UserRegistered.Parser);
         Register("e-dt", DeviceTokenIssued.Parser);
+        Register("e-li", SessionLoggedIn.Parser);
         Register("e-mq", MessageQueued.Parser);
         Register("e-rq", ReceiptQueued.Parser);
         Register("e-ia", ItemsAcknowledged.Parser);

@@ -68,8 +68,18 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
         public static readonly FrameHandled Instance = new();
     }
 
-    /// <summary>To the stage: write one frame.</summary>
-    public sealed record Outgoing(ByteString Bytes);
+    /// <summary>
+    /// To the stage: write one frame. <paramref name="Seq"/> is the seq of a queued item (DELIVER,
+    /// RECEIPT, ...), 0 for any other frame: once the frame is handed to the socket the stage reports
+    /// it with <see cref="Written"/>, which paces the delivery of the user's queue.
+    /// </summary>
+    public sealed record Outgoing(ByteString Bytes, ulong Seq = 0);
+
+    /// <summary>
+    /// To the actor: frames of queued items, <paramref name="Count"/> of them and the highest seq
+    /// <paramref name="UpToSeq"/>, were handed to the socket (it had demand for them).
+    /// </summary>
+    public sealed record Written(ulong UpToSeq, int Count);
 
     /// <summary>To the stage: write what is queued, then close the socket.</summary>
     public sealed class Close
@@ -85,7 +95,7 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
         private int _inFlight;
         private bool _stopReading;
         private bool _closing;
-        private Queue<ByteString>? _outgoing;
+        private Queue<Outgoing>? _outgoing;
         private long _queuedBytes;
         private long _lastDrainMs; // when the socket last took bytes while the queue was past the bound
         private bool _slowReaderCheckScheduled;
@@ -218,7 +228,8 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
             if (_outgoing is { Count: > 0 })
             {
                 var wasFull = QueueFull;
-                Push(_stage.Out, DequeueBatch());
+                Push(_stage.Out, DequeueBatch(out var upToSeq, out var items));
+                ReportWritten(upToSeq, items);
                 _lastDrainMs = Environment.TickCount64;
                 if (_outgoing.Count == 0)
                 {
@@ -266,7 +277,7 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
                     PullIfReady();
                     break;
                 case Outgoing outgoing:
-                    Write(outgoing.Bytes);
+                    Write(outgoing);
                     break;
                 case Close:
                     _closing = true;
@@ -289,7 +300,7 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
             }
         }
 
-        private void Write(ByteString bytes)
+        private void Write(Outgoing outgoing)
         {
             if (_closing)
             {
@@ -298,14 +309,15 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
 
             if (IsAvailable(_stage.Out) && _outgoing is not { Count: > 0 })
             {
-                Push(_stage.Out, bytes);
+                Push(_stage.Out, outgoing.Bytes);
+                ReportWritten(outgoing.Seq, outgoing.Seq > 0 ? 1 : 0);
                 return;
             }
 
-            _outgoing ??= new Queue<ByteString>();
+            _outgoing ??= new Queue<Outgoing>();
             var wasFull = QueueFull;
-            _outgoing.Enqueue(bytes);
-            _queuedBytes += bytes.Count;
+            _outgoing.Enqueue(outgoing);
+            _queuedBytes += outgoing.Bytes.Count;
             if (!wasFull && QueueFull)
             {
                 _lastDrainMs = Environment.TickCount64;
@@ -313,39 +325,49 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
             }
         }
 
-        /// <summary>Joins queued frames, oldest first, into one element of at most WriteBatchBytes.</summary>
-        private ByteString DequeueBatch()
+        /// <summary>
+        /// Joins queued frames, oldest first, into one element of at most WriteBatchBytes; reports the
+        /// queued items among them (their highest seq and how many).
+        /// </summary>
+        private ByteString DequeueBatch(out ulong upToSeq, out int items)
         {
             var first = _outgoing!.Dequeue();
-            var total = first.Count;
+            var total = first.Bytes.Count;
             var count = 1;
+            upToSeq = first.Seq;
+            items = first.Seq > 0 ? 1 : 0;
             foreach (var next in _outgoing)
             {
-                if (total + next.Count > WriteBatchBytes)
+                if (total + next.Bytes.Count > WriteBatchBytes)
                 {
                     break;
                 }
 
-                total += next.Count;
+                total += next.Bytes.Count;
                 count++;
             }
 
             ByteString batch;
             if (count == 1)
             {
-                batch = first;
+                batch = first.Bytes;
             }
             else
             {
                 var joined = new byte[total];
                 var target = joined.AsSpan();
-                first.ToReadOnlySpan().CopyTo(target);
-                var at = first.Count;
+                first.Bytes.ToReadOnlySpan().CopyTo(target);
+                var at = first.Bytes.Count;
                 for (var i = 1; i < count; i++)
                 {
                     var next = _outgoing.Dequeue();
-                    next.ToReadOnlySpan().CopyTo(target[at..]);
-                    at += next.Count;
+                    next.Bytes.ToReadOnlySpan().CopyTo(target[at..]);
+                    at += next.Bytes.Count;
+                    if (next.Seq > 0)
+                    {
+                        upToSeq = Math.Max(upToSeq, next.Seq);
+                        items++;
+                    }
                 }
 
                 batch = ByteString.FromBytes(joined);
@@ -353,6 +375,14 @@ public sealed class ConnectionStage : GraphStage<FlowShape<ByteString, ByteStrin
 
             _queuedBytes -= batch.Count;
             return batch;
+        }
+
+        private void ReportWritten(ulong upToSeq, int items)
+        {
+            if (items > 0)
+            {
+                _stage._connection.Tell(new Written(upToSeq, items));
+            }
         }
 
         private void ScheduleSlowReaderCheck(TimeSpan after)

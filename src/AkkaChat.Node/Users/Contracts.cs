@@ -14,6 +14,8 @@ public sealed partial class SubmitMessage : IWithUserId { string IWithUserId.Use
 
 public sealed partial class AcknowledgeItems : IWithUserId { string IWithUserId.UserId => Phone; }
 
+public sealed partial class ItemsWritten : IWithUserId { string IWithUserId.UserId => Phone; }
+
 public sealed partial class MarkRead : IWithUserId { string IWithUserId.UserId => Phone; }
 
 public sealed partial class StoreReceipt : IWithUserId { string IWithUserId.UserId => Phone; }

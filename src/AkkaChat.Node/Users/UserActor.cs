@@ -40,10 +40,15 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     private UserState _state;
     private VerificationCode? _code;
     private IActorRef? _session;
-    // When the attached session logged in (its AUTH_OK.server_time_ms): newer logins win resumes.
+    // When the attached session logged in (its AUTH_OK.server_time_ms): orders resumes only for a
+    // journal without SessionLoggedIn (older nodes); otherwise the journal names the latest login.
     private long _sessionLoggedInAtMs;
-    // Highest seq pushed to the current session; pushing stops `window` items past the last ACK.
+    // Highest seq pushed to the current session.
     private ulong _deliveredUpTo;
+    // Highest seq the session's socket took (ItemsWritten) or it acknowledged: pushing stays at most
+    // `window` items past it, so a socket without demand holds back the queue (a bound on memory per
+    // session) while a client that reads sees every item without acknowledging any.
+    private ulong _writtenUpTo;
     // Highest seq this incarnation pushed to any session of the user: what an ACK may cover.
     private ulong _pushedUpTo;
     // Highest seq whose item is in the journal: only durable items are pushed.
@@ -112,6 +117,9 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
                 break;
             case AcknowledgeItems ack:
                 HandleAcknowledge(ack);
+                break;
+            case ItemsWritten written:
+                HandleWritten(written);
                 break;
             case MarkRead read:
                 HandleRead(read);
@@ -308,7 +316,21 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         AttachSession(Sender, ByteString.Empty);
     }
 
+    /// <summary>
+    /// Journals the login (which connection logged in latest, in journal order), then attaches the
+    /// connection as the session and answers AUTH_OK. If the journal fails, the login is refused with
+    /// ERROR{INTERNAL} and the client may try again.
+    /// </summary>
     private void AttachSession(IActorRef connection, ByteString token)
+    {
+        var login = _state.DecideLogin(Akka.Serialization.Serialization.SerializedActorPath(connection), NowMs);
+        PersistEvent(
+            login,
+            _ => AttachLoggedIn(connection, token),
+            onFailed: () => connection.Tell(Error.Of(ErrorCode.Internal, "the login could not be stored; try again")));
+    }
+
+    private void AttachLoggedIn(IActorRef connection, ByteString token)
     {
         if (_session is not null && !_session.Equals(connection))
         {
@@ -320,7 +342,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         _session = connection;
         _sessionLoggedInAtMs = NowMs;
         Context.Watch(connection);
-        _deliveredUpTo = _state.RemovedUpTo;
+        _deliveredUpTo = _writtenUpTo = _state.RemovedUpTo;
         connection.Tell(new AuthOk
         {
             Token = token,
@@ -334,15 +356,25 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     private void HandleResume(ResumeSession resume)
     {
-        if (_session is not null && !_session.Equals(Sender))
+        if (_state.LatestSession.Length > 0)
         {
-            if (resume.LoggedInAtMs <= _sessionLoggedInAtMs)
+            // The journal names the latest login: any other connection was replaced, whether or not
+            // it heard so, and whatever its clock said.
+            if (!IsLatestLogin(Sender))
             {
-                Sender.Tell(new SessionReplaced { Phone = _phone }); // a later login got here first
+                Sender.Tell(new SessionReplaced { Phone = _phone });
                 return;
             }
+        }
+        else if (_session is not null && !_session.Equals(Sender) && resume.LoggedInAtMs <= _sessionLoggedInAtMs)
+        {
+            Sender.Tell(new SessionReplaced { Phone = _phone }); // a journal of an older node: by login time
+            return;
+        }
 
-            // The attached session logged in before the resuming one: it is the stale one.
+        if (_session is not null && !_session.Equals(Sender))
+        {
+            // The attached session is not the latest login: it is the stale one.
             Context.Unwatch(_session);
             _session.Tell(new SessionReplaced { Phone = _phone });
         }
@@ -350,11 +382,21 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         _session = Sender;
         _sessionLoggedInAtMs = resume.LoggedInAtMs;
         Context.Watch(Sender);
-        _deliveredUpTo = _state.RemovedUpTo;
+        _deliveredUpTo = _writtenUpTo = _state.RemovedUpTo;
         Sender.Tell(new SessionResumed { Phone = _phone });
         Log.Debug("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
         Push();
     }
+
+    /// <summary>
+    /// Whether <paramref name="connection"/> is the one the journal names as the latest login: same
+    /// path and uid. The address is left out, since a ref to the same actor reads with the node's
+    /// address when local and with the remote address otherwise; a uid is random per actor.
+    /// </summary>
+    private bool IsLatestLogin(IActorRef connection) =>
+        ActorPath.TryParse(_state.LatestSession, out var latest)
+        && latest.Uid == connection.Path.Uid
+        && latest.Elements.SequenceEqual(connection.Path.Elements);
 
     protected override void PreRestart(Exception reason, object message)
     {
@@ -448,8 +490,29 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         });
     }
 
+    /// <summary>The session's socket took the items pushed up to a seq: push up to a window past it.</summary>
+    private void HandleWritten(ItemsWritten written)
+    {
+        if (!Sender.Equals(_session) || written.UpToSeq <= _writtenUpTo)
+        {
+            return; // a replaced session's late report paces nothing
+        }
+
+        _writtenUpTo = Math.Min(written.UpToSeq, _deliveredUpTo);
+        Push();
+    }
+
     private void HandleRead(MarkRead read)
     {
+        // An id the queue no longer remembers (older than the dedup window) or never got from that
+        // sender yields no receipt: say so, one ERROR{NOT_FOUND, ref=server_msg_id} each, so the
+        // client knows the sender will not see it read (docs/protocol.md).
+        // (An id longer than any server_msg_id is cut in the ref, so the ERROR always fits a frame.)
+        foreach (var id in _state.Queue.UnknownReads(read.From, read.ServerMsgIds))
+        {
+            Sender.Tell(Error.Of(ErrorCode.NotFound, $"no message with this id from {read.From} is remembered; no READ receipt is sent for it", id.Length <= 256 ? id : id[..256]));
+        }
+
         if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs, out var owed) is not { } marked)
         {
             return;
@@ -496,7 +559,10 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         PersistEvent(new ReceiptsConfirmed { OutboxIds = { confirmed } }, static _ => { });
     }
 
-    /// <summary>Pushes queued items to the session, in seq order, up to the delivery window.</summary>
+    /// <summary>
+    /// Pushes queued items to the session, in seq order, up to one delivery window past what its
+    /// socket took or it acknowledged (flow control by socket demand, never by ACKs alone).
+    /// </summary>
     private void Push()
     {
         if (_session is null)
@@ -505,7 +571,8 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         }
 
         _deliveredUpTo = Math.Max(_deliveredUpTo, _state.RemovedUpTo);
-        var limit = Math.Min(_state.RemovedUpTo + (ulong)_settings.DeliveryWindow, _durableUpTo);
+        _writtenUpTo = Math.Max(_writtenUpTo, _state.RemovedUpTo);
+        var limit = Math.Min(_writtenUpTo + (ulong)_settings.DeliveryWindow, _durableUpTo);
         while (_deliveredUpTo < limit && _state.Inbox.TryGetBySeq(_deliveredUpTo + 1, out var item))
         {
             if (Inbox.InboxState.LacksGroupBody(item))
@@ -676,7 +743,10 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     private void HandlePassivationTimeout()
     {
-        if (_session is not null || _state.Outbox.Count > 0 || _pendingWrites > 0 || _passivating)
+        // A registration code lives only in this actor: keep it until it expires or is used up, so a
+        // user who takes longer than passivate-after to type it is still accepted.
+        if (_session is not null || _state.Outbox.Count > 0 || _pendingWrites > 0 || _passivating
+            || (_code is { } code && code.IsUsable(_clock.GetUtcNow())))
         {
             return;
         }

@@ -52,6 +52,10 @@ public sealed partial class UserState
 
     public bool HasToken(ReadOnlySpan<byte> tokenHash) => Registration.HasToken(tokenHash);
 
+    public string LatestSession => Registration.LatestSession;
+
+    public SessionLoggedIn DecideLogin(string session, long nowMs) => Registration.DecideLogin(session, nowMs);
+
     public MessageQueued? DecideSubmit(SubmitMessage command, string serverMsgId, long nowMs, out DedupEntry? duplicateOf) =>
         Queue.DecideSubmit(command, serverMsgId, nowMs, out duplicateOf);
 

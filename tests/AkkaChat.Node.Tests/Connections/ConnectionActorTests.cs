@@ -236,6 +236,45 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void A_send_left_unanswered_for_the_send_answer_timeout_is_answered_internal_with_its_client_msg_id()
+    {
+        var settings = Settings with { Connection = Settings.Connection with { SendAnswerTimeout = TimeSpan.FromMilliseconds(500) } };
+        var (connection, stage, users) = OpenLoggedIn(settings: settings);
+
+        connection.Tell(Received(new Send { ClientMsgId = "answered", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("a") }));
+        users.ExpectMsg<SubmitMessage>();
+        ExpectHandled(stage);
+        users.Reply(new SendAck { ClientMsgId = "answered", ServerMsgId = "srv-1" });
+        Assert.Equal("answered", ExpectFrame<SendAck>(stage).ClientMsgId);
+
+        // This one's SubmitMessage is lost on its way (nobody answers it).
+        connection.Tell(Received(new Send { ClientMsgId = "lost", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("b") }));
+        users.ExpectMsg<SubmitMessage>();
+        ExpectHandled(stage);
+
+        var error = ExpectFrame<Error>(stage);
+        Assert.Equal((ErrorCode.Internal, "lost"), (error.ErrorCode, error.Ref));
+        stage.ExpectNoMsg(TimeSpan.FromSeconds(1)); // the answered SEND gets no ERROR, and the connection stays
+    }
+
+    [Fact]
+    public void Items_the_socket_took_are_reported_to_the_user_actor_every_half_delivery_window()
+    {
+        var settings = Settings with { Connection = Settings.Connection with { DeliveryWindow = 4 } };
+        var (connection, _, users) = OpenLoggedIn(settings: settings);
+
+        connection.Tell(new ConnectionStage.Written(UpToSeq: 1, Count: 1));
+        connection.Tell(new ConnectionStage.Written(UpToSeq: 2, Count: 1)); // two: half the window
+
+        var written = users.ExpectMsg<ItemsWritten>();
+        Assert.Equal((Me, 2UL), (written.Phone, written.UpToSeq));
+        connection.Tell(new ConnectionStage.Written(UpToSeq: 3, Count: 1));
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        connection.Tell(new ConnectionStage.Written(UpToSeq: 5, Count: 2));
+        Assert.Equal(5UL, users.ExpectMsg<ItemsWritten>().UpToSeq);
+    }
+
+    [Fact]
     public void Queued_items_from_the_user_actor_are_written_in_the_order_they_arrive()
     {
         var (connection, stage, _) = OpenLoggedIn();

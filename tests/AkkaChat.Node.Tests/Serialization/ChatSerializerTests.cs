@@ -104,6 +104,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new Login { Phone = me, Token = ByteString.CopyFrom(new byte[32]) };
         yield return new SubmitMessage { Phone = me, From = alice, ClientMsgId = "c-1", Kind = 1, Body = body, MediaId = "m-1" };
         yield return new AcknowledgeItems { Phone = me, UpToSeq = 9 };
+        yield return new ItemsWritten { Phone = me, UpToSeq = 42 };
         yield return new MarkRead { Phone = me, From = alice, ServerMsgIds = { "srv-1", "srv-2" } };
         yield return new StoreReceipt { Phone = alice, OutboxId = 2, ServerMsgId = "srv-1", ClientMsgId = "c-1", Status = 2, By = me, AtMs = 5 };
         yield return new ReceiptStored { Phone = me, OutboxId = 2 };
@@ -150,6 +151,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         // journal events and snapshot
         yield return new UserRegistered { AtMs = 1 };
         yield return new DeviceTokenIssued { TokenHash = ByteString.CopyFrom(new byte[32]), DeviceName = "phone", AtMs = 1 };
+        yield return new SessionLoggedIn { Session = "akka.tcp://AkkaChat@127.0.0.1:4000/user/connections/c-1#42", AtMs = 1 };
         yield return new MessageQueued { Item = item };
         yield return new ReceiptQueued { Item = receiptItem };
         yield return new ItemsAcknowledged { UpToSeq = 3, AtMs = 2 };

@@ -160,6 +160,26 @@ public sealed class ConnectionStageTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void Queued_items_are_reported_written_only_once_the_socket_takes_them()
+    {
+        var p = Open();
+        var item = ByteString.FromBytes(new byte[100]);
+        p.Stage.Tell(new ConnectionStage.Outgoing(item, Seq: 7)); // no demand from the socket: all queue
+        p.Stage.Tell(new ConnectionStage.Outgoing(item)); // not a queued item (a SEND_ACK, say)
+        p.Stage.Tell(new ConnectionStage.Outgoing(item, Seq: 8));
+        p.Actor.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // nothing reported while the socket takes nothing
+
+        p.Writes.Request(1);
+        Assert.Equal(300, p.Writes.ExpectNext().Count); // the three in one write
+        Assert.Equal(new ConnectionStage.Written(8, 2), p.Actor.ExpectMsg<ConnectionStage.Written>());
+
+        p.Writes.Request(1);
+        p.Stage.Tell(new ConnectionStage.Outgoing(item, Seq: 9)); // the socket has demand: written at once
+        p.Writes.ExpectNext();
+        Assert.Equal(new ConnectionStage.Written(9, 1), p.Actor.ExpectMsg<ConnectionStage.Written>());
+    }
+
+    [Fact]
     public void A_peer_that_drains_nothing_for_the_slow_reader_timeout_is_closed_as_a_slow_reader()
     {
         var p = Open(sendBufferBytes: 100, slowReaderTimeout: TimeSpan.FromMilliseconds(500));

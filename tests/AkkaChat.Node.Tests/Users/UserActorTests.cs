@@ -99,6 +99,31 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_user_actor_without_a_code_passivates_after_the_idle_time()
+    {
+        // The parent stands in for the shard: the actor asks it to passivate.
+        ChildActorOf(UserActor.Props(Me, _settings with { PassivateAfter = TimeSpan.FromMilliseconds(300) }, _users.Ref, _sms, _directory, TimeProvider.System));
+
+        ExpectMsg<Akka.Cluster.Sharding.Passivate>(JournalTimeout);
+    }
+
+    [Fact]
+    public void A_user_actor_holding_a_usable_registration_code_does_not_passivate_until_the_code_expires()
+    {
+        var passivateAfter = TimeSpan.FromMilliseconds(300);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var user = ChildActorOf(UserActor.Props(Me, _settings with { PassivateAfter = passivateAfter }, _users.Ref, _sms, _directory, clock));
+        var session = CreateTestProbe();
+        user.Tell(new RequestCode { Phone = Me }, session.Ref);
+        session.ExpectMsg<AuthCodeSent>(JournalTimeout);
+
+        ExpectNoMsg(passivateAfter * 5); // five idle periods: no Passivate while the code is usable
+
+        clock.Now += _settings.CodeTtl; // the code expired
+        ExpectMsg<Akka.Cluster.Sharding.Passivate>(JournalTimeout);
+    }
+
+    [Fact]
     public async Task A_registration_is_in_the_user_directory_confirmed_with_its_token_once_auth_ok_is_sent()
     {
         var user = StartUser(Me);
@@ -176,7 +201,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
 
         var device = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, device.Ref);
-        var ok = device.ExpectMsg<AuthOk>();
+        var ok = device.ExpectMsg<AuthOk>(JournalTimeout);
         Assert.True(ok.Token.IsEmpty);
 
         var intruder = CreateTestProbe();
@@ -204,7 +229,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
 
         var second = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, second.Ref);
-        second.ExpectMsg<AuthOk>();
+        second.ExpectMsg<AuthOk>(JournalTimeout);
 
         Assert.Equal(Me, first.ExpectMsg<SessionReplaced>().Phone);
     }
@@ -262,24 +287,45 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void After_the_user_actor_moves_the_later_login_wins_the_resume_race()
+    public void After_the_user_actor_moves_the_later_login_wins_the_resume_race_whatever_the_login_times_say()
     {
         var user = StartUser(Me);
         var token = Register(user, Me, CreateTestProbe());
         var older = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, older.Ref);
-        var olderLogin = older.ExpectMsg<AuthOk>().ServerTimeMs;
-        StopUser(user); // its shard moves; both connections will resume
+        var olderLogin = older.ExpectMsg<AuthOk>(JournalTimeout).ServerTimeMs;
+        var newer = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, newer.Ref);
+        var newerLogin = newer.ExpectMsg<AuthOk>(JournalTimeout).ServerTimeMs;
+        StopUser(user); // its shard moves; both connections will resume (older missed its REPLACED)
 
         user = StartUser(Me);
-        var newer = CreateTestProbe();
-        // The replaced connection, which had not heard of its replacement, resumes first.
-        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = olderLogin }, older.Ref);
-        older.ExpectMsg<SessionResumed>(JournalTimeout);
-        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = olderLogin + 1 }, newer.Ref);
+        // The replaced connection resumes first, claiming a later login time than the newer one's,
+        // as a node whose clock runs ahead would have stamped it.
+        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = newerLogin + 60_000 }, older.Ref);
+        older.FishForMessage<SessionReplaced>(m => m is SessionReplaced, JournalTimeout);
+        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = olderLogin - 60_000 }, newer.Ref);
 
-        newer.ExpectMsg<SessionResumed>();
-        older.ExpectMsg<SessionReplaced>();
+        newer.ExpectMsg<SessionResumed>(JournalTimeout);
+    }
+
+    [Fact]
+    public void After_recovery_from_a_snapshot_only_the_connection_of_the_latest_login_may_resume()
+    {
+        var settings = _settings with { SnapshotAfter = 1 };
+        var user = StartUser(Me, settings);
+        var token = Register(user, Me, CreateTestProbe());
+        var latest = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, latest.Ref);
+        latest.ExpectMsg<AuthOk>(JournalTimeout);
+        StopUser(user);
+
+        user = StartUser(Me, settings);
+        var stale = CreateTestProbe(); // a connection that never was the latest login
+        user.Tell(new ResumeSession { Phone = Me, LoggedInAtMs = long.MaxValue }, stale.Ref);
+        stale.ExpectMsg<SessionReplaced>(JournalTimeout);
+        user.Tell(new ResumeSession { Phone = Me }, latest.Ref);
+        latest.ExpectMsg<SessionResumed>(JournalTimeout);
     }
 
     [Fact]
@@ -289,7 +335,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         var token = Register(user, Me, CreateTestProbe());
         var newer = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, newer.Ref);
-        newer.ExpectMsg<AuthOk>();
+        newer.ExpectMsg<AuthOk>(JournalTimeout);
 
         var stale = CreateTestProbe();
         user.Tell(new ResumeSession { Phone = Me }, stale.Ref);
@@ -372,10 +418,11 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Acknowledged_items_leave_the_journal_once_a_snapshot_is_taken()
     {
-        // Events: 1 registered, 2 token, 3 and 4 queued, 5 acknowledged (up to seq 1).
-        // snapshot-after = 5, so the ACK's event takes a snapshot and deletes the journal behind it.
+        // Events: 1 registered, 2 token, 3 login, 4 and 5 queued, 6 acknowledged (up to seq 1).
+        // snapshot-after = 6, so the ACK's event takes a snapshot and deletes the journal behind it.
         var persistenceId = "user-" + Me;
-        var user = StartUser(Me);
+        var settings = _settings with { SnapshotAfter = 6 };
+        var user = StartUser(Me, settings);
         var session = CreateTestProbe();
         var token = Register(user, Me, session);
         var sender = CreateTestProbe();
@@ -385,16 +432,16 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         sender.ExpectMsg<SendAck>(JournalTimeout);
         Assert.Equal(1UL, session.ExpectMsg<Deliver>().Seq);
         Assert.Equal(2UL, session.ExpectMsg<Deliver>().Seq);
-        Assert.Equal(4, CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: false));
+        Assert.Equal(5, CountJournalRows(persistenceId, upToSequenceNr: 6, deleted: false));
 
         user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 1 }, session.Ref);
 
-        AwaitAssert(() => Assert.Equal(5L, HighestSnapshotSequenceNr(persistenceId)), JournalTimeout);
-        AwaitAssert(() => Assert.Equal(0, CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: false)), JournalTimeout);
-        Assert.True(CountJournalRows(persistenceId, upToSequenceNr: 5, deleted: true) <= 1, "deleted rows are kept only to remember the highest sequence number");
+        AwaitAssert(() => Assert.Equal(6L, HighestSnapshotSequenceNr(persistenceId)), JournalTimeout);
+        AwaitAssert(() => Assert.Equal(0, CountJournalRows(persistenceId, upToSequenceNr: 6, deleted: false)), JournalTimeout);
+        Assert.True(CountJournalRows(persistenceId, upToSequenceNr: 6, deleted: true) <= 1, "deleted rows are kept only to remember the highest sequence number");
 
         StopUser(user);
-        user = StartUser(Me);
+        user = StartUser(Me, settings);
         var next = CreateTestProbe();
         user.Tell(new Login { Phone = Me, Token = token }, next.Ref);
 
@@ -482,6 +529,39 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("c-1", _users.ExpectMsg<StoreReceipt>(JournalTimeout).ClientMsgId);
         Assert.Equal(2UL, session.ExpectMsg<Deliver>().Seq); // pushed after the ACK's receipts were sent
         Assert.False(_users.HasMessages, "seq 2 was acknowledged before it was pushed");
+    }
+
+    [Fact]
+    public void A_session_is_pushed_at_most_one_window_past_what_its_socket_took_and_more_as_it_reports_items_written()
+    {
+        var user = StartUser(Me, _settings with { DeliveryWindow = 2 });
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        for (var i = 1; i <= 5; i++)
+        {
+            user.Tell(Submit(from: Alice, clientMsgId: $"c-{i}", body: "m"), sender.Ref);
+            sender.ExpectMsg<SendAck>(JournalTimeout); // each push happens before its SEND_ACK is sent
+        }
+
+        Assert.Equal(1UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.Equal(2UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.False(session.HasMessages, "more than one window was pushed before the socket took any");
+
+        // No ACK: the socket took the first two, so two more are pushed.
+        user.Tell(new ItemsWritten { Phone = Me, UpToSeq = 2 }, session.Ref);
+        Assert.Equal(3UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.Equal(4UL, session.ExpectMsg<Deliver>().Seq);
+
+        // A report from a connection that is not the session paces nothing.
+        user.Tell(new ItemsWritten { Phone = Me, UpToSeq = 4 }, CreateTestProbe().Ref);
+        user.Tell(Submit(from: Alice, clientMsgId: "c-6", body: "m"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        Assert.False(session.HasMessages, "a report from another connection moved the window");
+
+        user.Tell(new ItemsWritten { Phone = Me, UpToSeq = 4 }, session.Ref);
+        Assert.Equal(5UL, session.ExpectMsg<Deliver>().Seq);
+        Assert.Equal(6UL, session.ExpectMsg<Deliver>().Seq);
     }
 
     [Fact]
@@ -605,6 +685,31 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
 
         var store = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
         Assert.Equal((Alice, serverMsgId, "c-1", (uint)ReceiptStatus.Read), (store.Phone, store.ServerMsgId, store.ClientMsgId, store.Status));
+    }
+
+    [Fact]
+    public void A_read_of_a_message_older_than_the_dedup_window_is_answered_not_found_with_its_id_and_sends_no_receipt()
+    {
+        var user = StartUser(Me, _settings with { DedupWindow = 2 });
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        var ids = new List<string>();
+        for (var i = 1; i <= 3; i++)
+        {
+            user.Tell(Submit(from: Alice, clientMsgId: $"c-{i}", body: "m"), sender.Ref);
+            ids.Add(sender.ExpectMsg<SendAck>(JournalTimeout).ServerMsgId);
+        }
+
+        // The window holds the last two: the first is forgotten.
+        user.Tell(new MarkRead { Phone = Me, From = Alice, ServerMsgIds = { ids[0], ids[2] } }, session.Ref);
+
+        var error = session.FishForMessage<Error>(m => m is Error, JournalTimeout);
+        Assert.Equal((ErrorCode.NotFound, ids[0]), (error.ErrorCode, error.Ref));
+        var store = _users.ExpectMsg<StoreReceipt>(JournalTimeout);
+        Assert.Equal((ids[2], (uint)ReceiptStatus.Read), (store.ServerMsgId, store.Status));
+        Assert.False(_users.HasMessages, "a receipt was sent for the forgotten message");
+        Assert.False(session.HasMessages, "more than one ERROR for one forgotten id");
     }
 
     // ---- helpers ----

@@ -298,6 +298,7 @@ public sealed class UserStateTests
         var restored = UserState.FromSnapshot(Me, dedupCapacity: 64, snapshot);
 
         Assert.Equal(snapshot, restored.ToSnapshot());
+        Assert.Equal("akka://node/user/connections/c-1#42", restored.LatestSession);
         Assert.Equal(_state.RemovedUpTo, restored.RemovedUpTo);
         Assert.Equal(_state.Inbox.FirstSeq, restored.Inbox.FirstSeq);
         Assert.True(restored.Registered);
@@ -433,6 +434,7 @@ public sealed class UserStateTests
         Register();
         Apply(_state.DecideIssueToken(Hash("phone"), "phone", nowMs: 1));
         Apply(_state.DecideIssueToken(Hash("laptop"), "laptop", nowMs: 2));
+        Apply(_state.DecideLogin("akka://node/user/connections/c-1#42", nowMs: 3));
         for (var i = 1; i <= 4; i++)
         {
             Submit(Alice, $"a-{i}", $"message {i}", nowMs: 10 + i);

@@ -49,7 +49,8 @@ public sealed partial class UserActor
     private void FetchGroupBodies()
     {
         var wanted = new Dictionary<string, FetchGroupBodies>(StringComparer.Ordinal);
-        foreach (var item in _state.Inbox.Items.Take(_settings.DeliveryWindow))
+        // The items the next pushes reach: from the first not yet pushed, one window of them.
+        foreach (var item in _state.Inbox.Items.SkipWhile(i => i.Seq <= _deliveredUpTo).Take(_settings.DeliveryWindow))
         {
             if (Inbox.InboxState.LacksGroupBody(item) && !(_fetchingBodiesFrom?.Contains(item.GroupId) ?? false))
             {
