@@ -153,18 +153,27 @@ public sealed class ServerListTests
 public sealed class MessageLimitsTests
 {
     [Fact]
-    public void The_largest_text_that_fits_makes_a_send_frame_of_exactly_the_frame_limit()
+    public void The_largest_text_that_fits_sealed_in_the_largest_envelope_makes_a_send_frame_of_exactly_the_frame_limit()
     {
         var to = "+15550002";
-        var max = MessageLimits.MaxTextBytes(to);
-        var send = new AkkaChat.Protocol.Messages.Send
-        {
-            ClientMsgId = Guid.CreateVersion7().ToString("N"),
-            To = to,
-            Kind = 1,
-            Body = Google.Protobuf.ByteString.CopyFrom(new byte[max]),
-        };
+        Assert.False(Invocation.Plaintext); // the default: every message is encrypted
+        var envelope = MessageLimits.MaxTextBytes(to) + AkkaChat.Client.Encryption.Envelope.Overhead(AkkaChat.Client.Encryption.EnvelopeType.PreKey);
 
-        Assert.Equal(AkkaChat.Protocol.ProtocolRules.MaxPayloadBytes, send.CalculateSize());
+        Assert.Equal(AkkaChat.Protocol.ProtocolRules.MaxPayloadBytes, SendOf(to, envelope).CalculateSize());
     }
+
+    [Fact]
+    public void A_group_text_is_limited_by_the_frame_alone_here_and_by_every_members_envelope_in_the_sdk()
+    {
+        var to = "g:0123456789abcdef";
+        Assert.Equal(AkkaChat.Protocol.ProtocolRules.MaxPayloadBytes, SendOf(to, MessageLimits.MaxTextBytes(to)).CalculateSize());
+    }
+
+    private static AkkaChat.Protocol.Messages.Send SendOf(string to, int bodyBytes) => new()
+    {
+        ClientMsgId = Guid.CreateVersion7().ToString("N"),
+        To = to,
+        Kind = 1,
+        Body = Google.Protobuf.ByteString.CopyFrom(new byte[bodyBytes]),
+    };
 }
