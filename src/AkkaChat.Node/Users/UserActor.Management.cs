@@ -21,6 +21,28 @@ public sealed partial class UserActor
 
     private NodeMetrics Metrics => _metrics ??= NodeMetrics.Get(Context.System);
 
+    // The inbox size last added to the node's queued-items gauge: each actor adds the change of its
+    // own queue after every message it handles and takes its share back when it stops, so the gauge
+    // is the node's total without asking any actor.
+    private int _countedQueued;
+
+    private void CountQueued()
+    {
+        var now = _state.Inbox.Count;
+        if (now != _countedQueued)
+        {
+            Interlocked.Add(ref Metrics.Gauges.QueuedItems, now - _countedQueued);
+            _countedQueued = now;
+        }
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var handled = base.AroundReceive(receive, message);
+        CountQueued();
+        return handled;
+    }
+
     /// <summary>
     /// Local only (sent by the management peer of the node that hosts the user's shard): the user's
     /// status; answered with <see cref="UserStatus"/>. Routed by the shard region, so it starts the

@@ -706,6 +706,8 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             pending.Clear();
         }
 
+        Interlocked.Add(ref Metrics.Gauges.QueuedItems, -_countedQueued);
+        _countedQueued = 0;
         base.PostStop();
     }
 

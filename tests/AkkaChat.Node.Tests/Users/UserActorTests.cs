@@ -712,6 +712,30 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.False(session.HasMessages, "more than one ERROR for one forgotten id");
     }
 
+    [Fact]
+    public void The_nodes_queued_items_gauge_follows_each_user_actors_queue_without_asking_it()
+    {
+        var gauges = AkkaChat.Node.Diagnostics.NodeMetrics.Get(Sys).Gauges;
+        var user = StartUser(Me);
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        var sender = CreateTestProbe();
+        for (var i = 0; i < 3; i++)
+        {
+            user.Tell(Submit(from: Alice, clientMsgId: $"q-{i}", body: "m"), sender.Ref);
+            sender.ExpectMsg<SendAck>(JournalTimeout);
+        }
+
+        AwaitAssert(() => Assert.Equal(3L, Interlocked.Read(ref gauges.QueuedItems)), JournalTimeout);
+        user.Tell(new AcknowledgeItems { Phone = Me, UpToSeq = 2 }, session.Ref);
+        AwaitAssert(() => Assert.Equal(1L, Interlocked.Read(ref gauges.QueuedItems)), JournalTimeout);
+
+        StopUser(user); // its share leaves with it
+        Assert.Equal(0L, Interlocked.Read(ref gauges.QueuedItems));
+        StartUser(Me); // and comes back with its recovered queue
+        AwaitAssert(() => Assert.Equal(1L, Interlocked.Read(ref gauges.QueuedItems)), JournalTimeout);
+    }
+
     // ---- helpers ----
 
     private IActorRef StartUser(string phone, AkkaChatSettings? settings = null, TimeProvider? clock = null) =>
