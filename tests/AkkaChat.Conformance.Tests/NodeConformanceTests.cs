@@ -49,12 +49,9 @@ public sealed class NodeConformanceTests(ITestOutputHelper log)
     public async Task A_node_with_a_short_max_age_drops_an_item_never_acknowledged()
     {
         // retention/unacknowledged_item_is_dropped_after_max_age waits max-age itself, so it runs
-        // against a node of its own with a short one. The node drops expired items when a user's
-        // actor starts from its journal (docs/conformance.md), so the user actor passivates quickly too.
-        await using var node = await NodeProcess.StartAsync("""
-            akkachat.retention.max-age = 3s
-            akkachat.users.passivate-after = 1s
-            """);
+        // against a node of its own with a short one. Passivation stays at its default (2 min), so
+        // the user's actor stays resident throughout and must drop the item while it runs.
+        await using var node = await NodeProcess.StartAsync("akkachat.retention.max-age = 3s");
         var output = new StringWriter();
         var exit = await ConformanceCli.RunAsync(
             [$"127.0.0.1:{node.Port}", "--only", "retention", "--retention-max-age", "3s"],

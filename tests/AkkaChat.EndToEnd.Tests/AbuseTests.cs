@@ -60,6 +60,66 @@ public sealed class AbuseTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Connections_that_keep_pinging_but_never_log_in_are_closed_at_the_login_deadline_without_harm_to_other_users()
+    {
+        const int Abusers = 60;
+        // The login deadline past the idle timeout, which the PINGs keep off. Both are longer than
+        // the other tests' 4 s idle timeout: the abusers' own start loads the machine, and the
+        // ordinary users must not go idle meanwhile.
+        var loginTimeout = TimeSpan.FromSeconds(10);
+        await using var node = await NodeProcess.StartAsync(Config + """
+
+            akkachat.connection.idle-timeout = 8s
+            akkachat.connection.login-timeout = 10s
+            """);
+        await using var pair = await OrdinaryPair.StartAsync(node);
+
+        // Each abuser PINGs every second (well within the idle timeout) and reads its PONGs, until the
+        // node answers something else; it reports when, counted from before it connected.
+        var abusers = Enumerable.Range(0, Abusers).Select(_ => Task.Run(async () =>
+        {
+            var connecting = Stopwatch.StartNew();
+            await using var abuser = await node.ConnectAsync();
+            for (var nonce = 1UL; ; nonce++)
+            {
+                if (connecting.Elapsed > TimeSpan.FromSeconds(90))
+                {
+                    throw new ProtocolExpectationException($"a connection that never logged in is still open after {connecting.Elapsed}");
+                }
+
+                await abuser.SendAsync(new Ping { Nonce = nonce });
+                var answer = (await abuser.ReadFrameAsync(TimeSpan.FromSeconds(30)))?.Message;
+                if (answer is not Pong)
+                {
+                    var error = Assert.IsType<Error>(answer);
+                    await abuser.ExpectClosedAsync(TimeSpan.FromSeconds(30));
+                    return (error.ErrorCode, connecting.Elapsed, Pongs: nonce - 1);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1)); // the client's ping cadence, not a wait for a condition
+            }
+        })).ToArray();
+
+        // The ordinary pair exchanges a few messages every half second until every abuser is closed.
+        var latencies = new List<TimeSpan>();
+        while (!abusers.All(a => a.IsCompleted))
+        {
+            latencies.AddRange(await pair.ExchangeAsync(messages: 5));
+            await Task.Delay(TimeSpan.FromMilliseconds(500)); // the ordinary users' pace, not a wait for a condition
+        }
+
+        var closed = await Task.WhenAll(abusers);
+        Assert.All(closed, c => Assert.Equal(ErrorCode.Unauthenticated, c.ErrorCode));
+        Assert.All(closed, c => Assert.True(c.Elapsed >= loginTimeout, $"closed {c.Elapsed} after connecting, before the login deadline"));
+        Assert.All(closed, c => Assert.True(c.Pongs >= 3, $"only {c.Pongs} PINGs were answered before the deadline"));
+        output.WriteLine($"{Abusers} pinging connections that never logged in: each got UNAUTHENTICATED and was closed " +
+            $"{closed.Min(c => c.Elapsed).TotalSeconds:0.0} to {closed.Max(c => c.Elapsed).TotalSeconds:0.0} s after connecting (login-timeout 10 s), " +
+            $"after {closed.Min(c => c.Pongs)} to {closed.Max(c => c.Pongs)} PONGs");
+        Report($"{Abusers} connections that ping and never log in", latencies);
+        await pair.ExchangeAsync(messages: 5);
+    }
+
+    [Fact]
     public async Task A_connection_that_stops_reading_is_closed_as_a_slow_reader_without_harm_to_other_users()
     {
         const int Pings = 2_000_000;
@@ -173,6 +233,10 @@ public sealed class AbuseTests(ITestOutputHelper output)
         private readonly ProtocolClient _receiver;
         private readonly string _receiverPhone;
         private int _sent;
+        private readonly Stopwatch _sinceLastSend = Stopwatch.StartNew();
+
+        private const int MaxSendsPerSecond = 50;
+        private static readonly TimeSpan SendInterval = TimeSpan.FromSeconds(1.0 / MaxSendsPerSecond);
 
         private OrdinaryPair(ProtocolClient sender, ProtocolClient receiver, string receiverPhone)
         {
@@ -191,12 +255,25 @@ public sealed class AbuseTests(ITestOutputHelper output)
             return new OrdinaryPair(sender, receiver, phone);
         }
 
-        /// <summary>Sends <paramref name="messages"/> one after another; each must arrive within the deadline.</summary>
+        /// <summary>
+        /// Sends <paramref name="messages"/> one after another; each must arrive within the deadline.
+        /// The pair stays at most at <see cref="MaxSendsPerSecond"/>, half the node's per-user send
+        /// rate (100 per second): an ordinary user is never rate limited, so a missing DELIVER means
+        /// harm, not a RATE_LIMITED SEND (back to back on an idle machine the pair reaches about 290
+        /// per second and, once its 500-message burst is spent, loses SENDs to the limit).
+        /// </summary>
         public async Task<IReadOnlyList<TimeSpan>> ExchangeAsync(int messages)
         {
             var latencies = new List<TimeSpan>();
             for (var i = 0; i < messages; i++)
             {
+                var wait = SendInterval - _sinceLastSend.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait); // the pair's send rate, not a wait for a condition
+                }
+
+                _sinceLastSend.Restart();
                 var id = $"o-{_sent++}";
                 var clock = Stopwatch.StartNew();
                 await _sender.SendAsync(new Send { ClientMsgId = id, To = _receiverPhone, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8(id) });

@@ -106,7 +106,8 @@ public sealed record AkkaChatSettings
                 PositiveTime(c, "connection.resume-backoff-max"),
                 PositiveTime(c, "connection.resume-give-up-after"),
                 Positive(c, "delivery.window"),
-                PositiveTime(c, "connection.send-answer-timeout")),
+                PositiveTime(c, "connection.send-answer-timeout"),
+                PositiveTime(c, "connection.login-timeout")),
             Transport = AkkaChat.Node.Transport.TransportSettings.Create(c),
             ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
             MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
@@ -167,7 +168,8 @@ public sealed record AkkaChatSettings
 
 /// <summary>
 /// What a <see cref="Connections.ConnectionActor"/> needs besides the hot-reloadable settings:
-/// how long a login may wait for the user actor, how long closing may take to flush, and how a
+/// how long a login may wait for the user actor, how long a connection may stay open without
+/// logging in, how long closing may take to flush, and how a
 /// session whose user actor stopped asks to be attached again (backoff, and when it gives up).
 /// <see cref="DeliveryWindow"/> (<c>akkachat.delivery.window</c>) sets how often the session reports
 /// the items its socket took: every half window.
@@ -179,10 +181,14 @@ public sealed record ConnectionSettings(
     TimeSpan ResumeBackoffMax,
     TimeSpan ResumeGiveUpAfter,
     int DeliveryWindow = 256,
-    TimeSpan? SendAnswerTimeout = null)
+    TimeSpan? SendAnswerTimeout = null,
+    TimeSpan? LoginTimeout = null)
 {
     /// <summary>How long a SEND may wait for its answer (akkachat.connection.send-answer-timeout, 20 s).</summary>
     public TimeSpan SendAnswerTimeoutOrDefault => SendAnswerTimeout ?? TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a connection may stay open without logging in (akkachat.connection.login-timeout, 10 min).</summary>
+    public TimeSpan LoginTimeoutOrDefault => LoginTimeout ?? TimeSpan.FromMinutes(10);
 }
 
 public enum StorageProvider

@@ -45,6 +45,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private IActorRef? _user; // the user actor this session is attached to, watched
     private long _loggedInAtMs; // AUTH_OK.server_time_ms: ranks this session against other logins
     private long _lastReceivedMs = Environment.TickCount64;
+    private long _openedAtMs; // when the stage attached: the login deadline counts from it
     private List<object>? _held; // messages that wait for the next state, in arrival order
     private bool _awaiting; // a handler waits for a task: client frames are held until it completes
     private long _resumingSinceMs = -1; // while the session asks to be attached again; -1 when attached
@@ -115,8 +116,10 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         if (message is ConnectionStage.Attached attached)
         {
             _stage = attached.Stage;
+            _openedAtMs = Environment.TickCount64;
             Log.Debug("Connection {0} from {1} opened", Id, _remote);
-            ScheduleIdleCheck(_runtime.Current.IdleTimeout);
+            var idleTimeout = _runtime.Current.IdleTimeout;
+            ScheduleIdleCheck(idleTimeout < _settings.LoginTimeoutOrDefault ? idleTimeout : _settings.LoginTimeoutOrDefault);
             Become(State.AwaitingAuth);
             return;
         }
@@ -622,19 +625,42 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         Become(State.Closing);
     }
 
-    // ---- idle timeout ----
+    // ---- idle timeout and login deadline ----
 
+    /// <summary>
+    /// Closes a connection silent for the idle timeout (IDLE_TIMEOUT), and one still not logged in
+    /// <c>connection.login-timeout</c> after it opened, however many PINGs it sent (UNAUTHENTICATED:
+    /// the spec's code for "not logged in", docs/protocol.md). Silence is checked first, so a silent
+    /// connection gets IDLE_TIMEOUT as the spec says. One timer serves both deadlines, so the login
+    /// deadline costs a connection no timer of its own. A login in flight (Authenticating) is bounded
+    /// by auth-timeout instead, and a logged-in connection has no login deadline.
+    /// </summary>
     private void CheckIdle()
     {
+        var now = Environment.TickCount64;
         var idleTimeout = _runtime.Current.IdleTimeout;
-        var idle = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastReceivedMs);
+        var idle = TimeSpan.FromMilliseconds(now - _lastReceivedMs);
         if (idle >= idleTimeout)
         {
             Fail(ErrorCode.IdleTimeout, $"nothing received for {idleTimeout}");
             return;
         }
 
-        ScheduleIdleCheck(idleTimeout - idle);
+        var next = idleTimeout - idle;
+        if (_state is State.AwaitingAuth)
+        {
+            var loginTimeout = _settings.LoginTimeoutOrDefault;
+            var open = TimeSpan.FromMilliseconds(now - _openedAtMs);
+            if (open >= loginTimeout)
+            {
+                Fail(ErrorCode.Unauthenticated, $"not logged in within {loginTimeout} of connecting");
+                return;
+            }
+
+            next = loginTimeout - open < next ? loginTimeout - open : next;
+        }
+
+        ScheduleIdleCheck(next);
     }
 
     private void ScheduleIdleCheck(TimeSpan after) =>

@@ -189,14 +189,19 @@ public sealed partial class InboxState
         return unknown ?? (IReadOnlyList<string>)Array.Empty<string>();
     }
 
-    /// <summary>Items older than <paramref name="maxAgeMs"/>, dropped from the front of the queue.</summary>
-    public ItemsExpired? DecideExpire(long nowMs, long maxAgeMs)
+    /// <summary>
+    /// Items older than <paramref name="maxAgeMs"/>, dropped from the front of the queue, none past
+    /// <paramref name="upToSeq"/> (the actor passes the highest seq already in the journal, so an
+    /// expiry never overtakes the event that queued the item). Stops at the first younger item:
+    /// items are queued in seq order, so nothing younger is ever dropped.
+    /// </summary>
+    public ItemsExpired? DecideExpire(long nowMs, long maxAgeMs, ulong upToSeq = ulong.MaxValue)
     {
         ulong upTo = 0;
         uint count = 0;
         foreach (var item in Inbox.Items)
         {
-            if (nowMs - item.EnqueuedAtMs < maxAgeMs)
+            if (item.Seq > upToSeq || nowMs - item.EnqueuedAtMs < maxAgeMs)
             {
                 break;
             }

@@ -154,6 +154,9 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             case ResendOutbox:
                 SendOutbox(fromId: 0);
                 break;
+            case ExpiryDue:
+                HandleExpiryDue();
+                break;
             case ReceiveTimeout:
                 HandlePassivationTimeout();
                 break;
@@ -193,15 +196,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     {
         _registrationDurable = _state.Registered;
         _durableUpTo = _state.NextSeq - 1;
-        if (_state.DecideExpire(NowMs, (long)_settings.RetentionMaxAge.TotalMilliseconds) is { } expired)
-        {
-            PersistEvent(expired, e =>
-            {
-                NodeMetrics.Get(Context.System).ItemsExpired.Add(e.Count);
-                Log.Info("User {0}: dropped {1} items older than {2}", _phone, e.Count, _settings.RetentionMaxAge);
-            });
-        }
-
+        ExpireDueItems();
         SendOutbox(fromId: 0);
         Context.SetReceiveTimeout(_settings.PassivateAfter);
     }
@@ -342,6 +337,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         _session = connection;
         _sessionLoggedInAtMs = NowMs;
         Context.Watch(connection);
+        ExpireDueItems(); // AUTH_OK.pending counts no item past max-age
         _deliveredUpTo = _writtenUpTo = _state.RemovedUpTo;
         connection.Tell(new AuthOk
         {
@@ -561,10 +557,13 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     /// <summary>
     /// Pushes queued items to the session, in seq order, up to one delivery window past what its
-    /// socket took or it acknowledged (flow control by socket demand, never by ACKs alone).
+    /// socket took or it acknowledged (flow control by socket demand, never by ACKs alone). Items
+    /// past max-age are dropped first (UserActor.Retention.cs); called with no session too, so the
+    /// expiry timer follows every change of the queue.
     /// </summary>
     private void Push()
     {
+        ExpireDueItems(); // an item past max-age is dropped, never pushed, even to a session that stays attached
         if (_session is null)
         {
             return;

@@ -73,7 +73,7 @@ public sealed partial class UserState
     public MessagesRead? DecideRead(string from, IEnumerable<string> serverMsgIds, long nowMs, out OutboxRange owed) =>
         Queue.DecideRead(from, serverMsgIds, nowMs, out owed);
 
-    public ItemsExpired? DecideExpire(long nowMs, long maxAgeMs) => Queue.DecideExpire(nowMs, maxAgeMs);
+    public ItemsExpired? DecideExpire(long nowMs, long maxAgeMs, ulong upToSeq = ulong.MaxValue) => Queue.DecideExpire(nowMs, maxAgeMs, upToSeq);
 
     // ---- applying events: each goes to the part that owns it ----
 

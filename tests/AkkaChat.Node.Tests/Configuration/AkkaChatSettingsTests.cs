@@ -39,7 +39,7 @@ public sealed class AkkaChatSettingsTests
     public void Options_that_were_constants_default_to_their_former_values()
     {
         Assert.Equal(8, Defaults.MaxDeviceTokens);
-        Assert.Equal(new ConnectionSettings(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(2), 256, TimeSpan.FromSeconds(20)), Defaults.Connection);
+        Assert.Equal(new ConnectionSettings(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(2), 256, TimeSpan.FromSeconds(20), TimeSpan.FromMinutes(10)), Defaults.Connection);
         Assert.Equal(256, Defaults.MaxConfirmationBatch);
         Assert.Equal(TimeSpan.FromSeconds(5), Defaults.OutboxResendInterval);
         Assert.Equal(10, Defaults.SupervisorMaxRestarts);

@@ -392,6 +392,52 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void A_connection_that_keeps_pinging_but_never_logs_in_is_closed_as_unauthenticated_at_the_login_deadline()
+    {
+        var loginTimeout = TimeSpan.FromSeconds(1);
+        var settings = Settings with { Connection = Settings.Connection with { LoginTimeout = loginTimeout } };
+        var opened = System.Diagnostics.Stopwatch.StartNew();
+        var (connection, stage, users) = Open(settings: settings); // idle-timeout stays 5 min: the PINGs are not what closes it
+
+        var pongs = 0;
+        for (var nonce = 1UL; ; nonce++)
+        {
+            Assert.True(opened.Elapsed < TimeSpan.FromSeconds(30), $"still open after {pongs} PONGs, {opened.Elapsed} after connecting");
+            connection.Tell(Received(new Ping { Nonce = nonce }));
+            var frame = FrameReader.ReadSingle(stage.ExpectMsg<ConnectionStage.Outgoing>(TimeSpan.FromSeconds(10)).Bytes.ToArray()).Message;
+            if (frame is Error error)
+            {
+                Assert.Equal(ErrorCode.Unauthenticated, error.ErrorCode);
+                break;
+            }
+
+            Assert.Equal(nonce, Assert.IsType<Pong>(frame).Nonce);
+            ExpectHandled(stage);
+            pongs++;
+            Thread.Sleep(100); // the client's ping cadence, not a wait for a condition
+        }
+
+        stage.FishForMessage<ConnectionStage.Close>(_ => true, TimeSpan.FromSeconds(5));
+        Assert.True(opened.Elapsed >= loginTimeout, $"closed {opened.Elapsed} after connecting, before the login deadline");
+        Assert.True(pongs >= 2, $"only {pongs} PINGs were answered before the deadline");
+        users.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_logged_in_connection_is_not_closed_at_the_login_deadline()
+    {
+        var loginTimeout = TimeSpan.FromMilliseconds(300);
+        var settings = Settings with { Connection = Settings.Connection with { LoginTimeout = loginTimeout } };
+        var (connection, stage, _) = OpenLoggedIn(settings: settings);
+
+        stage.ExpectNoMsg(loginTimeout * 4); // well past the deadline: no ERROR, no close
+
+        connection.Tell(Received(new Ping { Nonce = 9 }));
+        Assert.Equal(9UL, ExpectFrame<Pong>(stage).Nonce);
+        ExpectHandled(stage);
+    }
+
+    [Fact]
     public void A_malformed_byte_stream_is_answered_with_malformed_and_closes()
     {
         var (connection, stage, _) = Open();

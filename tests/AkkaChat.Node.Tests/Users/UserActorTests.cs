@@ -380,6 +380,69 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void An_item_past_the_retention_age_is_dropped_at_the_next_login_while_the_actor_stays_resident_and_younger_items_stay()
+    {
+        // One incarnation throughout: nothing recovers from the journal between queueing and login.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var user = StartUser(Me, clock: clock);
+        var firstSession = CreateTestProbe();
+        var token = Register(user, Me, firstSession);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "old", body: "old"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        clock.Now += _settings.RetentionMaxAge - TimeSpan.FromMinutes(1);
+        user.Tell(Submit(from: Alice, clientMsgId: "young", body: "young"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        // The attached session got both and acknowledges neither.
+        Assert.Equal("old", firstSession.FishForMessage<Deliver>(_ => true, JournalTimeout).Body.ToStringUtf8());
+        Assert.Equal("young", firstSession.FishForMessage<Deliver>(_ => true, JournalTimeout).Body.ToStringUtf8());
+
+        using var expired = new ExpiredItemsCounter();
+        clock.Now += TimeSpan.FromMinutes(2); // "old" is past max-age by a minute, "young" is 2 minutes old
+        var device = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, device.Ref);
+
+        Assert.Equal(1UL, device.ExpectMsg<AuthOk>(JournalTimeout).Pending);
+        var deliver = device.ExpectMsg<Deliver>(JournalTimeout);
+        Assert.Equal(("young", 2UL), (deliver.Body.ToStringUtf8(), deliver.Seq));
+        device.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        AwaitCondition(() => expired.Count == 1, JournalTimeout);
+        AwaitCondition(() => CountEvents("user-" + Me, "e-ie") == 1, JournalTimeout);
+
+        // Journaled: after a restart the dropped item stays dropped and the younger one stays queued.
+        StopUser(user);
+        user = StartUser(Me, clock: clock);
+        var later = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, later.Ref);
+        Assert.Equal(1UL, later.ExpectMsg<AuthOk>(JournalTimeout).Pending);
+        Assert.Equal(2UL, later.ExpectMsg<Deliver>(JournalTimeout).Seq);
+    }
+
+    [Fact]
+    public void An_item_never_acknowledged_by_an_attached_session_is_dropped_by_the_expiry_timer_at_the_retention_age()
+    {
+        // Long enough that the item is pushed before it expires, even when the journal is slow.
+        var settings = _settings with { RetentionMaxAge = TimeSpan.FromSeconds(3) };
+        var user = StartUser(Me, settings);
+        var session = CreateTestProbe();
+        var token = Register(user, Me, session);
+        using var expired = new ExpiredItemsCounter();
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "never acknowledged"), sender.Ref);
+        sender.ExpectMsg<SendAck>(JournalTimeout);
+        Assert.Equal(1UL, session.FishForMessage<Deliver>(_ => true, JournalTimeout).Seq);
+
+        // Nothing is sent to the actor: only its timer can drop the item while the session stays attached.
+        AwaitCondition(() => CountEvents("user-" + Me, "e-ie") == 1, JournalTimeout);
+        AwaitCondition(() => expired.Count == 1, JournalTimeout);
+
+        var device = CreateTestProbe();
+        user.Tell(new Login { Phone = Me, Token = token }, device.Ref);
+        Assert.Equal(0UL, device.ExpectMsg<AuthOk>(JournalTimeout).Pending);
+        device.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
     public void Queued_items_survive_a_restart_and_are_pushed_after_login_in_seq_order()
     {
         var user = StartUser(Me);
@@ -747,6 +810,30 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         public DateTimeOffset Now { get; set; } = now;
 
         public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    /// <summary>Counts what the node adds to the akkachat.items.expired metric while it is alive.</summary>
+    private sealed class ExpiredItemsCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _count;
+
+        public ExpiredItemsCounter()
+        {
+            _listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == AkkaChat.Node.Diagnostics.NodeMetrics.MeterName && instrument.Name == "akkachat.items.expired")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private void StopUser(IActorRef user)

@@ -253,6 +253,20 @@ public sealed class UserStateTests
     }
 
     [Fact]
+    public void Expiry_drops_no_item_past_the_seq_it_is_limited_to()
+    {
+        Register();
+        Submit(Alice, "a-1", "m", nowMs: 0);
+        Submit(Alice, "a-2", "m", nowMs: 0);
+
+        // Both are past max-age, but only seq 1 is in the journal yet.
+        var expired = _state.DecideExpire(nowMs: 10_000, maxAgeMs: 1_000, upToSeq: 1);
+
+        Assert.Equal((1UL, 1U), (expired!.UpToSeq, expired.Count));
+        Assert.Null(_state.DecideExpire(nowMs: 10_000, maxAgeMs: 1_000, upToSeq: 0));
+    }
+
+    [Fact]
     public void Expired_items_owe_their_senders_no_receipt()
     {
         Register();
