@@ -63,9 +63,8 @@ public sealed class AbuseTests(ITestOutputHelper output)
     public async Task Connections_that_keep_pinging_but_never_log_in_are_closed_at_the_login_deadline_without_harm_to_other_users()
     {
         const int Abusers = 60;
-        // The login deadline past the idle timeout, which the PINGs keep off. Both are longer than
-        // the other tests' 4 s idle timeout: the abusers' own start loads the machine, and the
-        // ordinary users must not go idle meanwhile.
+        // The login deadline past the idle timeout, which the PINGs keep off; both long enough that
+        // the ordinary users, loaded by the abusers' own start, do not go idle meanwhile.
         var loginTimeout = TimeSpan.FromSeconds(10);
         await using var node = await NodeProcess.StartAsync(Config + """
 
