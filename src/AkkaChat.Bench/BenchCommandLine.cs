@@ -110,7 +110,7 @@ public static class BenchCommandLine
     private static readonly Option<int> Statuses = new("--statuses") { Description = "Statuses the poster posts, one after another", DefaultValueFactory = _ => 5 };
 
     private static readonly Option<long> Frames = new("--frames") { Description = "Fuzzed frames to send in all", DefaultValueFactory = _ => 1_000_000 };
-    private static readonly Option<int> Parallel = new("--parallel") { Description = "Connections fuzzing at once", DefaultValueFactory = _ => 16 };
+    private static readonly Option<int> Parallel = new("--parallel") { Description = "Connections fuzzing at once", DefaultValueFactory = _ => 64 };
     private static readonly Option<TimeSpan> SampleInterval = new("--sample-interval")
     {
         Description = "How often the soak samples RSS, heap, journal rows, connections and p99",

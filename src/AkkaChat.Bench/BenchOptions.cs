@@ -118,7 +118,7 @@ public sealed record BenchOptions
     public long Frames { get; init; } = 1_000_000;
 
     /// <summary>fuzz: connections fuzzing at once (each replaced by a fresh one after its batch).</summary>
-    public int Parallel { get; init; } = 16;
+    public int Parallel { get; init; } = 64;
 
     /// <summary>soak: how often RSS, heap, journal rows, connections and the interval's p99 are sampled.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(10);

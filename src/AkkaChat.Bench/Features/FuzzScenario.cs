@@ -33,7 +33,7 @@ public static partial class FuzzScenario
     private const int FuzzAccounts = 32;
 
     /// <summary>How long a fuzz connection waits for the node's next answer before it counts the node as quiet.</summary>
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// The node the bench starts lets idle user actors passivate after 5 s (BenchNode.HoconFor): the

@@ -481,6 +481,6 @@ public sealed class SoakSample
 
     public long DeliveredInInterval { get; set; }
 
-    /// <summary>send -> DELIVER latency p99 of the messages delivered in the interval (ms); null when none was.</summary>
+    /// <summary>send -> DELIVER latency p99 of the messages delivered in the interval whose recipient was online when they were sent (ms); null when none was.</summary>
     public double? P99Ms { get; set; }
 }
