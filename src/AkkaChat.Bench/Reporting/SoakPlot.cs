@@ -26,7 +26,8 @@ public static class SoakPlot
         svg.AppendLine(Invariant, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" viewBox=\"0 0 {Width} {height}\" font-family=\"sans-serif\" font-size=\"12\">");
         svg.AppendLine(Invariant, $"<rect width=\"{Width}\" height=\"{height}\" fill=\"white\"/>");
         svg.AppendLine(Invariant, $"<text x=\"{Width / 2}\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>");
-        var maxSeconds = Math.Max(1, samples.Count == 0 ? 1 : samples.Max(s => s.AtSeconds));
+        var timeStep = TimeStep(samples.Count == 0 ? 1 : samples.Max(s => s.AtSeconds));
+        var maxSeconds = timeStep * Math.Max(1, Math.Ceiling((samples.Count == 0 ? 1 : samples.Max(s => s.AtSeconds)) / timeStep));
         var mib = 1024.0 * 1024;
         Panel(svg, Top, "memory (MiB)", maxSeconds,
         [
@@ -61,9 +62,10 @@ public static class SoakPlot
             svg.AppendLine(Invariant, $"<text x=\"{Left - 8}\" y=\"{y + 4:0.#}\" text-anchor=\"end\">{Format(value)}</text>");
         }
 
-        for (var i = 0; i <= 6; i++)
+        var ticks = (int)Math.Round(maxSeconds / TimeStep(maxSeconds));
+        for (var i = 0; i <= ticks; i++)
         {
-            var seconds = maxSeconds * i / 6;
+            var seconds = maxSeconds * i / ticks;
             var x = X(seconds);
             svg.AppendLine(Invariant, $"<line x1=\"{x:0.#}\" y1=\"{bottom}\" x2=\"{x:0.#}\" y2=\"{bottom + 4}\" stroke=\"black\"/>");
             svg.AppendLine(Invariant, $"<text x=\"{x:0.#}\" y=\"{bottom + 17}\" text-anchor=\"middle\">{Format(seconds)}</text>");
@@ -87,6 +89,20 @@ public static class SoakPlot
                 svg.AppendLine(Invariant, $"<circle cx=\"{X(px):0.#}\" cy=\"{Y(py):0.#}\" r=\"2.5\" fill=\"{color}\"/>");
             }
         }
+    }
+
+    /// <summary>A round step of the time axis (1 s to 1 h) giving at most 10 ticks up to <paramref name="seconds"/>.</summary>
+    private static double TimeStep(double seconds)
+    {
+        foreach (var step in new double[] { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600 })
+        {
+            if (seconds / step <= 10)
+            {
+                return step;
+            }
+        }
+
+        return 3600 * Math.Ceiling(seconds / 36000);
     }
 
     /// <summary>The smallest 1, 2 or 5 times a power of ten at or above <paramref name="value"/>.</summary>
