@@ -470,7 +470,7 @@ public sealed class SoakSample
 
     public long? RssBytes { get; set; }
 
-    /// <summary>The managed heap (GC.GetTotalMemory without a forced collection is not available from outside: the heap after a full GC, when the node writes one).</summary>
+    /// <summary>The node's managed heap after a full, compacting GC (its diagnostic heap file); null when the node has none (not started by the bench).</summary>
     public long? HeapBytes { get; set; }
 
     public long? JournalRows { get; set; }
