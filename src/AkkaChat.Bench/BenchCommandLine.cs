@@ -109,6 +109,15 @@ public static class BenchCommandLine
     private static readonly Option<int> FilesPerClient = new("--files") { Description = "Files each client uploads one after another, then downloads", DefaultValueFactory = _ => 4 };
     private static readonly Option<int> Statuses = new("--statuses") { Description = "Statuses the poster posts, one after another", DefaultValueFactory = _ => 5 };
 
+    private static readonly Option<long> Frames = new("--frames") { Description = "Fuzzed frames to send in all", DefaultValueFactory = _ => 1_000_000 };
+    private static readonly Option<int> Parallel = new("--parallel") { Description = "Connections fuzzing at once", DefaultValueFactory = _ => 64 };
+    private static readonly Option<TimeSpan> SampleInterval = new("--sample-interval")
+    {
+        Description = "How often the soak samples RSS, heap, journal rows, connections and p99",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+        CustomParser = ParseDuration,
+    };
+
     private static readonly Option<string> Out = new("--out", "-o") { Description = "Directory for the JSON and markdown results", DefaultValueFactory = _ => Path.Combine("bench", "results") };
 
     public static RootCommand Create()
@@ -138,6 +147,13 @@ public static class BenchCommandLine
         root.Subcommands.Add(Scenario(ScenarioNames.Media, ScenarioKind.Media,
             "Clients upload files to POST /v1/media at once, then download them: MB/s each way, node CPU per MB, request latency",
             Clients, MediaBytes, FilesPerClient, DrainTimeout));
+
+        root.Subcommands.Add(Scenario(ScenarioNames.Fuzz, ScenarioKind.Fuzz,
+            "Fuzzed frames of every kind from many connections, then a normal exchange; heap after a GC before/after, RSS, unexpected log lines, frames/s",
+            Frames, Parallel, DrainTimeout));
+        root.Subcommands.Add(Scenario(ScenarioNames.Soak, ScenarioKind.Soak,
+            "Mixed traffic (1:1, receipts/READ, reconnects, offline drains) at --rate for --duration, sampled every --sample-interval; lost and duplicate counts",
+            Duration, Rate, BodyBytes, DrainTimeout, SampleInterval));
 
         var worker = new Command("worker", "Internal: a worker process, driven over stdin/stdout by the bench") { Hidden = true };
         worker.SetAction((_, cancellationToken) => WorkerHost.RunAsync(Console.In, Console.OpenStandardOutput(), cancellationToken));
@@ -180,6 +196,9 @@ public static class BenchCommandLine
                 Clients = Get(Clients, defaults.Clients),
                 MediaBytes = Get(MediaBytes, defaults.MediaBytes),
                 FilesPerClient = Get(FilesPerClient, defaults.FilesPerClient),
+                Frames = Get(Frames, defaults.Frames),
+                Parallel = Get(Parallel, defaults.Parallel),
+                SampleInterval = Get(SampleInterval, defaults.SampleInterval),
                 BodyBytes = Get(BodyBytes, defaults.BodyBytes),
                 MaxInFlight = Get(MaxInFlight, defaults.MaxInFlight),
                 MessagesPerUser = Get(MessagesPerUser, defaults.MessagesPerUser),

@@ -27,6 +27,14 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
     /// </summary>
     public static string HoconFor(BenchOptions options, string heapFile)
     {
+        if (options.Scenario is Load.ScenarioKind.Fuzz or Load.ScenarioKind.Soak)
+        {
+            // fuzz and soak read the heap after a full GC; fuzz also lets the fuzz accounts' user
+            // actors passivate soon after, so what they legitimately hold is not counted as growth.
+            return Hocon + $"\nakkachat.transport.diagnostic-heap-file = \"{heapFile}\"\n"
+                + (options.Scenario == Load.ScenarioKind.Fuzz ? "akkachat.users.passivate-after = 5s\n" : string.Empty);
+        }
+
         if (options.Scenario != Load.ScenarioKind.IdleConnections)
         {
             return Hocon;
@@ -40,6 +48,12 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
         };
         return Hocon + $"\nakkachat.transport.diagnostic-heap-file = \"{heapFile}\"\nakkachat.transport.diagnostic-layer = {layer}\n";
     }
+
+    /// <summary>What a node the bench started has printed so far (its log); null for a node given by --server.</summary>
+    public Func<string>? Log { get; init; }
+
+    /// <summary>The SQLite journal file of a node the bench started with the sqlite storage; null otherwise.</summary>
+    public string? JournalFile { get; init; }
 
     /// <summary>The web port (WebSocket, media) of a node the bench started with one.</summary>
     public int? WebPort { get; init; }

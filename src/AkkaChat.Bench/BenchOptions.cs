@@ -114,8 +114,18 @@ public sealed record BenchOptions
     /// <summary>media: files each client uploads (one after another), then downloads.</summary>
     public int FilesPerClient { get; init; } = 4;
 
-    /// <summary>group-fanout, presence-storm, status-fanout and media: every connection in the bench process (Features/).</summary>
-    public bool IsFeatureScenario => Scenario is ScenarioKind.GroupFanout or ScenarioKind.PresenceStorm or ScenarioKind.StatusFanout or ScenarioKind.Media;
+    /// <summary>fuzz: fuzzed frames to send in all.</summary>
+    public long Frames { get; init; } = 1_000_000;
+
+    /// <summary>fuzz: connections fuzzing at once (each replaced by a fresh one after its batch).</summary>
+    public int Parallel { get; init; } = 64;
+
+    /// <summary>soak: how often RSS, heap, journal rows, connections and the interval's p99 are sampled.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>group-fanout, presence-storm, status-fanout, media, fuzz and soak: every connection in the bench process (Features/).</summary>
+    public bool IsFeatureScenario => Scenario is ScenarioKind.GroupFanout or ScenarioKind.PresenceStorm or ScenarioKind.StatusFanout or ScenarioKind.Media
+        or ScenarioKind.Fuzz or ScenarioKind.Soak;
 
     /// <summary>Users a feature scenario registers.</summary>
     public int FeatureUsers => Scenario switch
@@ -124,6 +134,8 @@ public sealed record BenchOptions
         ScenarioKind.PresenceStorm => Targets + Watchers,
         ScenarioKind.StatusFanout => Contacts + 1,
         ScenarioKind.Media => Clients,
+        ScenarioKind.Fuzz => Features.FuzzScenario.Accounts,
+        ScenarioKind.Soak => Users / 2 * 2,
         _ => 0,
     };
 
@@ -268,6 +280,16 @@ public sealed record BenchOptions
         if (Clients < 1 || FilesPerClient < 1 || MediaBytes < 1 || MediaBytes > 64 << 20)
         {
             return "--clients and --files must be at least 1; --media-bytes 1 to 67,108,864 (the node's default akkachat.media.max-bytes)";
+        }
+
+        if (Scenario == ScenarioKind.Fuzz && (Frames < 1 || Parallel < 1 || Parallel > 1_000))
+        {
+            return "--frames must be at least 1; --parallel 1 to 1,000";
+        }
+
+        if (Scenario == ScenarioKind.Soak && (Users < 4 || SampleInterval <= TimeSpan.Zero || Rate is null or <= 0))
+        {
+            return "soak needs --users 4 or more, a positive --rate and a positive --sample-interval";
         }
 
         if (Contacts > 3_000)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AkkaChat.Protocol;
+using AkkaChat.Protocol.Fuzzing;
 using AkkaChat.Protocol.Messages;
 
 namespace AkkaChat.TestKit;

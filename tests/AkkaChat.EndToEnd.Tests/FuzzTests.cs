@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AkkaChat.Protocol.Fuzzing;
 using AkkaChat.TestKit;
 using Xunit.Abstractions;
 

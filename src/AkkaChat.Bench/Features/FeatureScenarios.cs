@@ -11,6 +11,8 @@ public static class FeatureScenarios
         ScenarioKind.PresenceStorm => PresenceStormScenario.RunAsync(run),
         ScenarioKind.StatusFanout => StatusFanoutScenario.RunAsync(run),
         ScenarioKind.Media => MediaScenario.RunAsync(run),
+        ScenarioKind.Fuzz => FuzzScenario.RunAsync(run),
+        ScenarioKind.Soak => SoakScenario.RunAsync(run),
         _ => throw new ArgumentOutOfRangeException(nameof(run), run.Options.Scenario, "not a feature scenario"),
     };
 }

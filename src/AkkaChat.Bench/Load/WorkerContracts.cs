@@ -21,6 +21,12 @@ public enum ScenarioKind
 
     /// <summary>Media over HTTP on the web port: uploads then downloads by many clients at once (Features/).</summary>
     Media,
+
+    /// <summary>Fuzzed frames at a node, then a normal exchange, the heap after a GC and the node's log (Features/FuzzScenario.cs).</summary>
+    Fuzz,
+
+    /// <summary>Mixed traffic at a fixed rate for a long time, sampled every interval; nothing acknowledged lost (Features/SoakScenario.cs).</summary>
+    Soak,
 }
 
 /// <summary>

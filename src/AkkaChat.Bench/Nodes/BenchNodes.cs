@@ -28,8 +28,16 @@ public sealed partial class BenchNodes : IAsyncDisposable
     /// <summary>tcp or ws: how the run's clients reach these nodes.</summary>
     private string _transport = "tcp";
 
+    /// <summary>The nodes journal to SQLite (in their data directory).</summary>
+    private bool _sqlite;
+
     public BenchNode Node => _nodes.Count == 1 && _transport == "tcp"
-        ? new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true, _heapFile) { WebPort = _nodes[0].WebPort }
+        ? new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true, _heapFile)
+        {
+            WebPort = _nodes[0].WebPort,
+            Log = () => _nodes[0].Output,
+            JournalFile = _sqlite ? Path.Combine(_nodes[0].DataDir, "data", "akkachat.db") : null,
+        }
         : new BenchNode("127.0.0.1", _nodes[0].Port, _nodes[0].ProcessId, StartedByBench: true, _heapFile)
         {
             WebPort = _nodes[0].WebPort,
@@ -39,7 +47,7 @@ public sealed partial class BenchNodes : IAsyncDisposable
 
     public static async Task<BenchNodes> StartAsync(BenchOptions options)
     {
-        var set = new BenchNodes { _transport = options.Transport };
+        var set = new BenchNodes { _transport = options.Transport, _sqlite = options.Storage == "sqlite" };
         var withWebPort = options.Transport == "ws" || options.Scenario == Load.ScenarioKind.Media;
         var storage = options.Storage == "postgresql"
             ? $"akkachat.storage.provider = postgresql\nakkachat.storage.connection-string = \"{options.ConnectionString!.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"\n"

@@ -54,6 +54,12 @@ public sealed class BenchReport
     /// <summary>group-fanout, presence-storm and status-fanout: one entry per measured step.</summary>
     public List<FeatureStepReport>? FeatureSteps { get; set; }
 
+    /// <summary>fuzz: what was sent and how the node came out of it.</summary>
+    public FuzzSection? Fuzz { get; set; }
+
+    /// <summary>soak: the samples of the run and the delivery check at its end.</summary>
+    public SoakSection? Soak { get; set; }
+
     /// <summary>latency-ladder: the highest offered rate whose send-to-deliver p99 was at most 10 ms, null when none.</summary>
     public double? HighestRateWithinP99Target { get; set; }
 }
@@ -372,4 +378,109 @@ public sealed class FeatureStepReport
 
     /// <summary>Further figures of the scenario (docs/bench.md).</summary>
     public SortedDictionary<string, double>? Extra { get; init; }
+}
+
+/// <summary>fuzz: the frames sent, how the node answered, and its state afterwards.</summary>
+public sealed class FuzzSection
+{
+    public long Frames { get; set; }
+
+    /// <summary>Frames sent of each kind (AkkaChat.Protocol.Fuzzing.FuzzKind), by name.</summary>
+    public SortedDictionary<string, long> FramesByKind { get; set; } = new(StringComparer.Ordinal);
+
+    public long Connections { get; set; }
+
+    /// <summary>Connections the node closed (FIN) after their fuzzed frames.</summary>
+    public long ClosedByNode { get; set; }
+
+    /// <summary>Connections that ended with a reset, or whose write failed because the node had closed.</summary>
+    public long Resets { get; set; }
+
+    /// <summary>ERROR{INTERNAL} answers to fuzzed frames: the node failed on input instead of rejecting it.</summary>
+    public long InternalErrors { get; set; }
+
+    public double Seconds { get; set; }
+
+    public double FramesPerSecond { get; set; }
+
+    /// <summary>The node served a normal exchange (SEND, SEND_ACK, DELIVER, ACK) after the fuzzing.</summary>
+    public bool ExchangeAfter { get; set; }
+
+    public long? HeapBeforeBytes { get; set; }
+
+    public long? HeapAfterBytes { get; set; }
+
+    /// <summary>(after - before) / before of the heap after a full GC, in percent.</summary>
+    public double? HeapGrowthPercent { get; set; }
+
+    public long? RssBeforeBytes { get; set; }
+
+    public long? RssAfterBytes { get; set; }
+
+    /// <summary>Node log lines at error level or naming an exception other than ProtocolException; null when the log is not known.</summary>
+    public long? UnexpectedLogLines { get; set; }
+
+    /// <summary>The first of those lines (at most 20).</summary>
+    public List<string> UnexpectedLogSample { get; set; } = [];
+}
+
+/// <summary>soak: one sample per interval and the exactly-once check at the end.</summary>
+public sealed class SoakSection
+{
+    public double SampleIntervalSeconds { get; set; }
+
+    public List<SoakSample> Samples { get; set; } = [];
+
+    public long Sent { get; set; }
+
+    public long SendAcked { get; set; }
+
+    /// <summary>SENDs answered with an ERROR, or not answered before the drain timeout (never acknowledged, so not owed).</summary>
+    public long SendFailed { get; set; }
+
+    /// <summary>SEND_ACKed messages whose recipient holds them after the final drain (distinct server_msg_id).</summary>
+    public long DeliveredDistinct { get; set; }
+
+    /// <summary>SEND_ACKed messages never delivered by the end of the final drain.</summary>
+    public long Lost { get; set; }
+
+    /// <summary>Messages the recipient holds twice after client dedup (by server_msg_id): the same SEND stored as two messages.</summary>
+    public long Duplicates { get; set; }
+
+    /// <summary>DELIVERs of a server_msg_id the client already had (redelivery after a reconnect), removed by client dedup.</summary>
+    public long Redelivered { get; set; }
+
+    public long Reads { get; set; }
+
+    public long ReadReceipts { get; set; }
+
+    public long Reconnects { get; set; }
+
+    /// <summary>Messages that were queued for a user while it was offline and delivered at its next login.</summary>
+    public long OfflineDelivered { get; set; }
+
+    /// <summary>The SVG plot of memory and p99 over time, next to the JSON (file name only).</summary>
+    public string? Plot { get; set; }
+}
+
+/// <summary>One soak sample: the node's memory, its journal, the open connections and the latency of the interval.</summary>
+public sealed class SoakSample
+{
+    public double AtSeconds { get; set; }
+
+    public long? RssBytes { get; set; }
+
+    /// <summary>The node's managed heap after a full, compacting GC (its diagnostic heap file); null when the node has none (not started by the bench).</summary>
+    public long? HeapBytes { get; set; }
+
+    public long? JournalRows { get; set; }
+
+    public int OpenConnections { get; set; }
+
+    public long SendAckedInInterval { get; set; }
+
+    public long DeliveredInInterval { get; set; }
+
+    /// <summary>send -> DELIVER latency p99 of the messages delivered in the interval whose recipient was online when they were sent (ms); null when none was.</summary>
+    public double? P99Ms { get; set; }
 }

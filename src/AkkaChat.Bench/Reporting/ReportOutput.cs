@@ -116,6 +116,40 @@ public static class ReportOutput
             }
         }
 
+        if (report.Fuzz is { } f)
+        {
+            yield return ("fuzzed frames, per second", $"{f.Frames:N0} in {f.Seconds:0.0} s, {f.FramesPerSecond:N0}/s over {f.Connections:N0} connections");
+            yield return ("fuzzed frames by kind", string.Join(", ", f.FramesByKind.Select(k => $"{k.Key} {k.Value:N0}")));
+            yield return ("connections closed by the node / reset", $"{f.ClosedByNode:N0} / {f.Resets:N0}");
+            yield return ("ERROR{INTERNAL} answers", f.InternalErrors.ToString("N0", Invariant));
+            yield return ("normal exchange after the fuzzing", f.ExchangeAfter ? "served" : "FAILED");
+            yield return ("heap after a full GC, before / after", f.HeapBeforeBytes is { } hb && f.HeapAfterBytes is { } ha
+                ? $"{Mib(hb)} / {Mib(ha)} ({f.HeapGrowthPercent:+0.0;-0.0;0.0} %)" : "unknown (node not started by the bench)");
+            yield return ("RSS before / after", f.RssBeforeBytes is { } rb && f.RssAfterBytes is { } ra ? $"{Mib(rb)} / {Mib(ra)}" : "unknown");
+            yield return ("node log lines: errors, exceptions other than ProtocolException", f.UnexpectedLogLines is { } lines ? lines.ToString("N0", Invariant) : "unknown");
+        }
+
+        if (report.Soak is { } soak)
+        {
+            yield return ("SEND_ACKed / sent (failed)", $"{soak.SendAcked:N0} / {soak.Sent:N0} ({soak.SendFailed:N0})");
+            yield return ("lost (acknowledged, never delivered)", soak.Lost.ToString("N0", Invariant));
+            yield return ("duplicates after client dedup", soak.Duplicates.ToString("N0", Invariant));
+            yield return ("redeliveries removed by client dedup", soak.Redelivered.ToString("N0", Invariant));
+            yield return ("READs sent / READ receipts", $"{soak.Reads:N0} / {soak.ReadReceipts:N0}");
+            yield return ("reconnects / delivered on a later login (offline drain)", $"{soak.Reconnects:N0} / {soak.OfflineDelivered:N0}");
+            if (soak.Samples.Count > 0)
+            {
+                var first = soak.Samples[0];
+                var last = soak.Samples[^1];
+                yield return ("RSS first / last / max sample", first.RssBytes is { } r0 && last.RssBytes is { } r1
+                    ? $"{Mib(r0)} / {Mib(r1)} / {Mib(soak.Samples.Max(x => x.RssBytes ?? 0))}" : "unknown");
+                yield return ("heap first / last sample", first.HeapBytes is { } h0 && last.HeapBytes is { } h1 ? $"{Mib(h0)} / {Mib(h1)}" : "unknown");
+                yield return ("journal rows first / last sample", $"{first.JournalRows?.ToString("N0", Invariant) ?? "unknown"} / {last.JournalRows?.ToString("N0", Invariant) ?? "unknown"}");
+                var p99s = soak.Samples.Where(x => x.P99Ms is not null).Select(x => x.P99Ms!.Value).ToList();
+                yield return ("interval p99, lowest / highest", p99s.Count > 0 ? $"{Ms(p99s.Min())} ms / {Ms(p99s.Max())} ms" : "none");
+            }
+        }
+
         yield return ("saturated", report.Saturated ? "SATURATED: " + string.Join("; ", report.Saturation) : "no");
 
         yield return ("errors", report.Errors.Total == 0
@@ -241,6 +275,40 @@ public static class ReportOutput
             {
                 md.AppendLine(Invariant, $"| {measure} | {s.Count:N0} | {Ms(s.Mean)} | {Ms(s.P50)} | {Ms(s.P90)} | {Ms(s.P99)} | {Ms(s.P999)} | {Ms(s.Max)} |");
             }
+        }
+
+        if (report.Soak is { Samples.Count: > 0 } soakRun)
+        {
+            md.AppendLine();
+            md.AppendLine(Invariant, $"## Samples (every {soakRun.SampleIntervalSeconds:0.###} s)");
+            md.AppendLine();
+            if (soakRun.Plot is { } plot)
+            {
+                md.AppendLine(Invariant, $"![memory and p99 over time]({plot})");
+                md.AppendLine();
+            }
+
+            md.AppendLine("| at (s) | RSS | heap | journal rows | connections | acked | delivered | p99 (ms) |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var x in soakRun.Samples)
+            {
+                md.AppendLine(Invariant, $"| {x.AtSeconds:0.0} | {(x.RssBytes is { } r ? Mib(r) : "-")} | {(x.HeapBytes is { } h ? Mib(h) : "-")} | "
+                    + $"{x.JournalRows?.ToString("N0", Invariant) ?? "-"} | {x.OpenConnections:N0} | {x.SendAckedInInterval:N0} | {x.DeliveredInInterval:N0} | {(x.P99Ms is { } p ? Ms(p) : "-")} |");
+            }
+        }
+
+        if (report.Fuzz is { UnexpectedLogSample.Count: > 0 } fuzzRun)
+        {
+            md.AppendLine();
+            md.AppendLine("## Unexpected node log lines (first 20)");
+            md.AppendLine();
+            md.AppendLine("```");
+            foreach (var line in fuzzRun.UnexpectedLogSample)
+            {
+                md.AppendLine(line);
+            }
+
+            md.AppendLine("```");
         }
 
         if (report.Notes.Count > 0)

@@ -133,13 +133,13 @@ public static class BenchCoordinator
                 Workers = options.Workers,
                 WorkerProcesses = processes,
                 Concurrency = options.Concurrency,
-                DurationSeconds = options.Scenario == ScenarioKind.OneToOne ? options.Duration.TotalSeconds : null,
+                DurationSeconds = options.Scenario is ScenarioKind.OneToOne or ScenarioKind.Soak ? options.Duration.TotalSeconds : null,
                 Steps = options.Scenario == ScenarioKind.LatencyLadder ? options.Steps.ToArray() : null,
                 StepDurationSeconds = options.Scenario == ScenarioKind.LatencyLadder ? options.StepDuration.TotalSeconds : null,
                 SaturationP50Ms = options.SaturationP50.TotalMilliseconds,
                 Nodes = options.StartNode ? options.Nodes : options.ServerList.Length,
                 WarmupSeconds = options.Scenario == ScenarioKind.OneToOne ? options.Warmup.TotalSeconds : null,
-                RatePerSecond = options.Scenario == ScenarioKind.OneToOne ? options.Rate
+                RatePerSecond = options.Scenario is ScenarioKind.OneToOne or ScenarioKind.Soak ? options.Rate
                     : options.Scenario == ScenarioKind.GroupFanout ? options.Rate ?? Features.GroupFanoutScenario.DefaultRatePerGroup : null,
                 BodyBytes = messaging ? options.BodyBytes : null,
                 MaxInFlight = messaging ? options.MaxInFlight : null,
@@ -185,6 +185,8 @@ public static class ScenarioNames
     public const string PresenceStorm = "presence-storm";
     public const string StatusFanout = "status-fanout";
     public const string Media = "media";
+    public const string Fuzz = "fuzz";
+    public const string Soak = "soak";
 
     public static string Of(ScenarioKind kind) => kind switch
     {
@@ -196,6 +198,8 @@ public static class ScenarioNames
         ScenarioKind.PresenceStorm => PresenceStorm,
         ScenarioKind.StatusFanout => StatusFanout,
         ScenarioKind.Media => Media,
+        ScenarioKind.Fuzz => Fuzz,
+        ScenarioKind.Soak => Soak,
         _ => kind.ToString(),
     };
 }

@@ -3,7 +3,7 @@ using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Google.Protobuf;
 
-namespace AkkaChat.TestKit;
+namespace AkkaChat.Protocol.Fuzzing;
 
 /// <summary>What a fuzzed frame is made of.</summary>
 public enum FuzzKind
