@@ -120,6 +120,32 @@ public sealed class FeatureRun(BenchOptions options, BenchNode node, IProgressSi
     /// <summary>Starts measuring a step: wall time and the CPU of the node and of this process.</summary>
     public StepMeter Measure() => new(Node.ProcessIds);
 
+    /// <summary>
+    /// The measured figures of a step that <paramref name="meter"/> timed and that delivered
+    /// <paramref name="delivered"/> items, read now: wall time, per second, node and load-generator
+    /// CPU, node CPU per delivery, and the step's headline latency <paramref name="latencyMeasure"/>.
+    /// The scenario adds what the step was (name, size, sent, ...) with <c>with</c>.
+    /// </summary>
+    public FeatureStepReport Measured(StepMeter meter, long delivered, string latencyMeasure)
+    {
+        var wall = meter.WallSeconds;
+        var node = meter.NodeSeconds();
+        var latency = Latency(latencyMeasure).Summarize();
+        return new FeatureStepReport
+        {
+            Delivered = delivered,
+            Seconds = Math.Round(wall, 3),
+            DeliveredPerSecond = wall > 0 ? Math.Round(delivered / wall, 1) : 0,
+            NodeCpuSeconds = node is { } n ? Math.Round(n, 3) : null,
+            LoadGeneratorCpuSeconds = meter.LoadSeconds() is { } l ? Math.Round(l, 3) : null,
+            NodeMicrosPerDelivered = node is { } nd && delivered > 0 ? Math.Round(nd * 1e6 / delivered, 1) : null,
+            LatencyMeasure = latencyMeasure,
+            P50Ms = latency.P50,
+            P99Ms = latency.P99,
+            MaxMs = latency.Max,
+        };
+    }
+
     /// <summary>Adds a step's figures to the report.</summary>
     public void Add(FeatureStepReport step) => (Report.FeatureSteps ??= []).Add(step);
 

@@ -168,11 +168,8 @@ public static class GroupFanoutScenario
         var drainSeconds = Stopwatch.GetElapsedTime(drainStarted).TotalSeconds;
         draining.Complete($"{offlineCopies:N0} copies in {drainSeconds:0.0} s");
 
-        var wall = meter.WallSeconds;
-        var node = meter.NodeSeconds();
-        var delivered = onlineCopies + offlineCopies;
-        var last = toLast.Summarize();
-        run.Add(new FeatureStepReport
+        var step = run.Measured(meter, onlineCopies + offlineCopies, $"group_{size}.send_to_last_member");
+        run.Add(step with
         {
             Name = $"group of {size}",
             Size = size,
@@ -180,16 +177,6 @@ public static class GroupFanoutScenario
             Offline = offline.Length,
             Sent = messages,
             Acknowledged = acked,
-            Delivered = delivered,
-            Seconds = Math.Round(wall, 3),
-            DeliveredPerSecond = wall > 0 ? Math.Round(delivered / wall, 1) : 0,
-            NodeCpuSeconds = node is { } n ? Math.Round(n, 3) : null,
-            LoadGeneratorCpuSeconds = meter.LoadSeconds() is { } l ? Math.Round(l, 3) : null,
-            NodeMicrosPerDelivered = node is { } nd && delivered > 0 ? Math.Round(nd * 1e6 / delivered, 1) : null,
-            LatencyMeasure = $"group_{size}.send_to_last_member",
-            P50Ms = last.P50,
-            P99Ms = last.P99,
-            MaxMs = last.Max,
             Extra = new SortedDictionary<string, double>(StringComparer.Ordinal)
             {
                 ["online_copies"] = onlineCopies,

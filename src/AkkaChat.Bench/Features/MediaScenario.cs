@@ -137,31 +137,20 @@ public static class MediaScenario
 
     private static void AddStep(FeatureRun run, StepMeter meter, string name, int clients, long files, long bytes, string measure)
     {
-        var wall = meter.WallSeconds;
-        var node = meter.NodeSeconds();
-        var latency = run.Latency(measure).Summarize();
+        var step = run.Measured(meter, files, measure);
         var megabytes = bytes / Megabyte;
-        run.Add(new FeatureStepReport
+        var node = step.NodeCpuSeconds;
+        run.Add(step with
         {
             Name = name,
             Size = clients,
             Online = clients,
             Sent = (long)clients * run.Options.FilesPerClient,
             Acknowledged = files,
-            Delivered = files,
-            Seconds = Math.Round(wall, 3),
-            DeliveredPerSecond = wall > 0 ? Math.Round(files / wall, 1) : 0,
-            NodeCpuSeconds = node is { } n ? Math.Round(n, 3) : null,
-            LoadGeneratorCpuSeconds = meter.LoadSeconds() is { } l ? Math.Round(l, 3) : null,
-            NodeMicrosPerDelivered = node is { } nd && files > 0 ? Math.Round(nd * 1e6 / files, 1) : null,
-            LatencyMeasure = measure,
-            P50Ms = latency.P50,
-            P99Ms = latency.P99,
-            MaxMs = latency.Max,
             Extra = new SortedDictionary<string, double>(StringComparer.Ordinal)
             {
                 ["megabytes"] = Math.Round(megabytes, 2),
-                ["megabytes_per_second"] = wall > 0 ? Math.Round(megabytes / wall, 1) : 0,
+                ["megabytes_per_second"] = step.Seconds > 0 ? Math.Round(megabytes / step.Seconds, 1) : 0,
                 ["node_cpu_ms_per_megabyte"] = node is { } nm && megabytes > 0 ? Math.Round(nm * 1e3 / megabytes, 2) : -1,
             },
         });

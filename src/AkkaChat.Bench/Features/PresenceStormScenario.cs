@@ -97,11 +97,9 @@ public static class PresenceStormScenario
             storm.Update(c * 2 + 2, $"{notified:N0} notifications");
         }
 
-        var wall = meter.WallSeconds;
-        var node = meter.NodeSeconds();
-        storm.Complete($"{notified:N0} notifications in {wall:0.0} s");
-        var summary = latency.Summarize();
-        run.Add(new FeatureStepReport
+        var step = run.Measured(meter, notified, "presence.change_to_notification");
+        storm.Complete($"{notified:N0} notifications in {step.Seconds:0.0} s");
+        run.Add(step with
         {
             Name = $"{targets.Length} users x {watchers.Length:N0} watchers, {cycles} cycles",
             Size = watchers.Length,
@@ -109,16 +107,6 @@ public static class PresenceStormScenario
             Offline = 0,
             Sent = (long)cycles * 2 * targets.Length,
             Acknowledged = 0,
-            Delivered = notified,
-            Seconds = Math.Round(wall, 3),
-            DeliveredPerSecond = wall > 0 ? Math.Round(notified / wall, 1) : 0,
-            NodeCpuSeconds = node is { } n ? Math.Round(n, 3) : null,
-            LoadGeneratorCpuSeconds = meter.LoadSeconds() is { } l ? Math.Round(l, 3) : null,
-            NodeMicrosPerDelivered = node is { } nd && notified > 0 ? Math.Round(nd * 1e6 / notified, 1) : null,
-            LatencyMeasure = "presence.change_to_notification",
-            P50Ms = summary.P50,
-            P99Ms = summary.P99,
-            MaxMs = summary.Max,
         });
         run.Complete(targets.Concat(watchers));
         run.Report.Notes.Add("A change starts when the bench closes a watched user's connection (offline) or opens one to log in again (online); "

@@ -105,11 +105,9 @@ public static class StatusFanoutScenario
         }
 
         await run.WaitUntilAsync(() => Interlocked.Read(ref updates) >= (long)statuses * contacts.Length, "UNDELIVERED");
-        var wall = meter.WallSeconds;
-        var node = meter.NodeSeconds();
-        posting.Complete($"{updates:N0} updates in {wall:0.0} s");
-        var last = toLast.Summarize();
-        run.Add(new FeatureStepReport
+        var step = run.Measured(meter, updates, "status.post_to_last_contact");
+        posting.Complete($"{updates:N0} updates in {step.Seconds:0.0} s");
+        run.Add(step with
         {
             Name = $"{statuses} statuses to {contacts.Length:N0} mutual contacts",
             Size = contacts.Length,
@@ -117,16 +115,6 @@ public static class StatusFanoutScenario
             Offline = 0,
             Sent = statuses,
             Acknowledged = acks.Count(a => a.Task.IsCompletedSuccessfully),
-            Delivered = updates,
-            Seconds = Math.Round(wall, 3),
-            DeliveredPerSecond = wall > 0 ? Math.Round(updates / wall, 1) : 0,
-            NodeCpuSeconds = node is { } n ? Math.Round(n, 3) : null,
-            LoadGeneratorCpuSeconds = meter.LoadSeconds() is { } l ? Math.Round(l, 3) : null,
-            NodeMicrosPerDelivered = node is { } nd && updates > 0 ? Math.Round(nd * 1e6 / updates, 1) : null,
-            LatencyMeasure = "status.post_to_last_contact",
-            P50Ms = last.P50,
-            P99Ms = last.P99,
-            MaxMs = last.Max,
         });
         run.Complete(contacts.Append(poster));
         run.Report.Notes.Add("Statuses are posted one after another, each after the previous one's SEND_ACK (the node answers once every contact's queue holds it). "

@@ -336,7 +336,7 @@ public sealed class LadderStepReport
 /// what was delivered (copies, PRESENCE notifications, STATUS_UPDATEs), over how long, at what
 /// node CPU, and the step's headline latency.
 /// </summary>
-public sealed class FeatureStepReport
+public sealed record FeatureStepReport
 {
     public string Name { get; init; } = string.Empty;
 

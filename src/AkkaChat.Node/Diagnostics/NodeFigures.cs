@@ -8,10 +8,10 @@ namespace AkkaChat.Node.Diagnostics;
 /// <summary>
 /// The figures of one node that are states rather than counts: connections open by transport,
 /// users and connections logged in, user shards and actors hosted, items queued in those actors.
-/// <paramref name="UserActorsAnswered"/> is how many user actors the queued figure covers: every
-/// running one, since each adds its own queue's changes to the node's gauge as they happen.
+/// <paramref name="QueuedItems"/> covers every running user actor: each adds its own queue's
+/// changes to the node's gauge as they happen.
 /// </summary>
-public sealed record NodeFigures(int Tcp, int WebSocket, int UsersOnline, int LoggedIn, int Shards, int Entities, long QueuedItems, int UserActorsAnswered)
+public sealed record NodeFigures(int Tcp, int WebSocket, int UsersOnline, int LoggedIn, int Shards, int Entities, long QueuedItems)
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
 
@@ -27,7 +27,7 @@ public sealed record NodeFigures(int Tcp, int WebSocket, int UsersOnline, int Lo
         var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout, cancel);
         var entities = state.Shards.Sum(s => s.EntityIds.Count);
         var queued = Interlocked.Read(ref NodeMetrics.Get(system).Gauges.QueuedItems);
-        return new NodeFigures(sessions.Tcp, sessions.WebSocket, sessions.Users, sessions.LoggedIn, state.Shards.Count, entities, queued, entities);
+        return new NodeFigures(sessions.Tcp, sessions.WebSocket, sessions.Users, sessions.LoggedIn, state.Shards.Count, entities, queued);
     }
 }
 

@@ -64,7 +64,7 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
         await writeLine(metrics.JournalWrites.Percentile(99) is { } p99
             ? $"journal write p99: {p99.Value.TotalMilliseconds:0.###} ms over the last {p99.Samples} writes"
             : "journal write p99: no journal writes since the node started");
-        await writeLine($"inbox items: {figures.QueuedItems} queued in the {figures.UserActorsAnswered} user actors on this node");
+        await writeLine($"inbox items: {figures.QueuedItems} queued in the {figures.Entities} user actors on this node");
     }
 
     /// <summary>Counts what this node's counters add over <paramref name="window"/> (this node's meter only).</summary>

@@ -13,9 +13,6 @@ namespace AkkaChat.Node.Contacts.Internal;
 /// </summary>
 internal sealed class SqlAddressBooks : IAddressBooks
 {
-    // Rows per statement: well below SQLite's limit of bound parameters.
-    private const int MaxParametersPerQuery = 500;
-
     private readonly SqlTables _tables;
 
     private SqlAddressBooks(Func<DbConnection> open) => _tables = new SqlTables(open,
@@ -28,67 +25,11 @@ internal sealed class SqlAddressBooks : IAddressBooks
 
     public static SqlAddressBooks PostgreSql(string connectionString) => new(() => new NpgsqlConnection(connectionString));
 
-    public async Task ReplaceAsync(string owner, IReadOnlyCollection<string> contacts, CancellationToken cancel = default)
-    {
-        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancel).ConfigureAwait(false);
-        await using (var delete = connection.CreateCommand())
-        {
-            delete.Transaction = transaction;
-            delete.CommandText = "DELETE FROM akkachat_contacts WHERE owner = @owner";
-            AddParameter(delete, "@owner", owner);
-            await delete.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-        }
+    public Task ReplaceAsync(string owner, IReadOnlyCollection<string> contacts, CancellationToken cancel = default) =>
+        _tables.ReplaceSetAsync("akkachat_contacts", "owner", owner, "contact", contacts, cancel);
 
-        foreach (var chunk in contacts.Chunk(MaxParametersPerQuery - 1))
-        {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            AddParameter(insert, "@owner", owner);
-            var rows = new string[chunk.Length];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                rows[i] = $"(@owner, @c{i})";
-                AddParameter(insert, "@c" + i, chunk[i]);
-            }
-
-            insert.CommandText = $"INSERT INTO akkachat_contacts (owner, contact) VALUES {string.Join(',', rows)} ON CONFLICT DO NOTHING";
-            await insert.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancel).ConfigureAwait(false);
-    }
-
-    public async Task<IReadOnlySet<string>> ContainedAsync(string owner, IReadOnlyCollection<string> phones, CancellationToken cancel = default)
-    {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        if (phones.Count == 0)
-        {
-            return found;
-        }
-
-        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
-        foreach (var chunk in phones.Distinct(StringComparer.Ordinal).Chunk(MaxParametersPerQuery - 1))
-        {
-            await using var command = connection.CreateCommand();
-            AddParameter(command, "@owner", owner);
-            var names = new string[chunk.Length];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                names[i] = "@p" + i;
-                AddParameter(command, names[i], chunk[i]);
-            }
-
-            command.CommandText = $"SELECT contact FROM akkachat_contacts WHERE owner = @owner AND contact IN ({string.Join(',', names)})";
-            await using var reader = await command.ExecuteReaderAsync(cancel).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancel).ConfigureAwait(false))
-            {
-                found.Add(reader.GetString(0));
-            }
-        }
-
-        return found;
-    }
+    public Task<IReadOnlySet<string>> ContainedAsync(string owner, IReadOnlyCollection<string> phones, CancellationToken cancel = default) =>
+        _tables.MatchingAsync(owner, phones, list => $"SELECT contact FROM akkachat_contacts WHERE owner = @owner AND contact IN ({list})", cancel);
 
     public async Task<IReadOnlyList<string>> MutualAsync(string owner, CancellationToken cancel = default)
     {
@@ -109,5 +50,4 @@ internal sealed class SqlAddressBooks : IAddressBooks
 
         return mutual;
     }
-
 }

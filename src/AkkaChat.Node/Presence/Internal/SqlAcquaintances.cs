@@ -15,9 +15,6 @@ namespace AkkaChat.Node.Presence.Internal;
 /// </summary>
 internal sealed class SqlAcquaintances : IAcquaintances
 {
-    // Bound parameters per statement: well below SQLite's limit.
-    private const int MaxParametersPerQuery = 500;
-
     private readonly SqlTables _tables;
 
     private SqlAcquaintances(Func<DbConnection> open) => _tables = new SqlTables(open,
@@ -61,73 +58,16 @@ internal sealed class SqlAcquaintances : IAcquaintances
         }
     }
 
-    public async Task ReplaceGroupMembersAsync(string groupId, IReadOnlyCollection<string> members, CancellationToken cancel = default)
-    {
-        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancel).ConfigureAwait(false);
-        await using (var delete = connection.CreateCommand())
-        {
-            delete.Transaction = transaction;
-            delete.CommandText = "DELETE FROM akkachat_group_members WHERE group_id = @group";
-            AddParameter(delete, "@group", groupId);
-            await delete.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-        }
+    public Task ReplaceGroupMembersAsync(string groupId, IReadOnlyCollection<string> members, CancellationToken cancel = default) =>
+        _tables.ReplaceSetAsync("akkachat_group_members", "group_id", groupId, "phone", members, cancel);
 
-        foreach (var chunk in members.Distinct(StringComparer.Ordinal).Chunk(MaxParametersPerQuery - 1))
-        {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            AddParameter(insert, "@group", groupId);
-            var values = new string[chunk.Length];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                values[i] = $"(@group, @m{i})";
-                AddParameter(insert, "@m" + i, chunk[i]);
-            }
-
-            insert.CommandText = $"INSERT INTO akkachat_group_members (group_id, phone) VALUES {string.Join(',', values)} ON CONFLICT DO NOTHING";
-            await insert.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancel).ConfigureAwait(false);
-    }
-
-    public async Task<IReadOnlySet<string>> AcquaintedAsync(string owner, IReadOnlyCollection<string> phones, CancellationToken cancel = default)
-    {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        if (phones.Count == 0)
-        {
-            return found;
-        }
-
-        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
-        foreach (var chunk in phones.Distinct(StringComparer.Ordinal).Chunk(MaxParametersPerQuery - 1))
-        {
-            await using var command = connection.CreateCommand();
-            AddParameter(command, "@owner", owner);
-            var names = new string[chunk.Length];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                names[i] = "@p" + i;
-                AddParameter(command, names[i], chunk[i]);
-            }
-
-            var list = string.Join(',', names);
-            // Three indexed lookups: chats where owner is the lesser number, where it is the greater,
-            // and the members of owner's groups.
-            command.CommandText =
-                $"SELECT high FROM akkachat_chats WHERE low = @owner AND high IN ({list}) " +
-                $"UNION SELECT low FROM akkachat_chats WHERE high = @owner AND low IN ({list}) " +
-                "UNION SELECT theirs.phone FROM akkachat_group_members mine " +
-                "JOIN akkachat_group_members theirs ON theirs.group_id = mine.group_id " +
-                $"WHERE mine.phone = @owner AND theirs.phone IN ({list})";
-            await using var reader = await command.ExecuteReaderAsync(cancel).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancel).ConfigureAwait(false))
-            {
-                found.Add(reader.GetString(0));
-            }
-        }
-
-        return found;
-    }
+    // Three indexed lookups: chats where owner is the lesser number, where it is the greater, and
+    // the members of owner's groups.
+    public Task<IReadOnlySet<string>> AcquaintedAsync(string owner, IReadOnlyCollection<string> phones, CancellationToken cancel = default) =>
+        _tables.MatchingAsync(owner, phones, list =>
+            $"SELECT high FROM akkachat_chats WHERE low = @owner AND high IN ({list}) " +
+            $"UNION SELECT low FROM akkachat_chats WHERE high = @owner AND low IN ({list}) " +
+            "UNION SELECT theirs.phone FROM akkachat_group_members mine " +
+            "JOIN akkachat_group_members theirs ON theirs.group_id = mine.group_id " +
+            $"WHERE mine.phone = @owner AND theirs.phone IN ({list})", cancel);
 }

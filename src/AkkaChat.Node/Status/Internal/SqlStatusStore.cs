@@ -17,7 +17,9 @@ internal sealed class SqlStatusStore : IStatusStore
     private const string Columns = "status_id, poster, request_id, kind, body, media_id, posted_at_ms, expires_at_ms";
 
     private readonly SqlTables _tables;
-    private readonly StatusCache _cache;
+    // The most recently used statuses, so that pushing one status to its many contacts on this node
+    // reads the table once.
+    private readonly LruCache<PostedStatus> _cache;
 
     private SqlStatusStore(Func<DbConnection> open, bool postgres, int cacheCapacity)
     {
@@ -28,7 +30,7 @@ internal sealed class SqlStatusStore : IStatusStore
             "posted_at_ms BIGINT NOT NULL, expires_at_ms BIGINT NOT NULL, UNIQUE (poster, request_id))",
             "CREATE INDEX IF NOT EXISTS akkachat_statuses_by_expiry ON akkachat_statuses (expires_at_ms)",
         ]);
-        _cache = new StatusCache(cacheCapacity);
+        _cache = new LruCache<PostedStatus>(cacheCapacity, s => s.StatusId);
     }
 
     public static SqlStatusStore Sqlite(string file, int cacheCapacity) =>
@@ -87,7 +89,7 @@ internal sealed class SqlStatusStore : IStatusStore
 
     public async Task<int> DeleteExpiredAsync(long nowMs, CancellationToken cancel = default)
     {
-        _cache.RemoveExpired(nowMs);
+        _cache.RemoveWhere(s => s.ExpiresAtMs <= nowMs);
         await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
         await using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM akkachat_statuses WHERE expires_at_ms <= @now";

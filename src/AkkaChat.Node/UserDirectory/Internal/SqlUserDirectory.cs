@@ -16,11 +16,10 @@ internal sealed class SqlUserDirectory : IUserDirectory
 {
     private const int HashBytes = 32;
 
-    // Numbers per bulk query: well below SQLite's limit of bound parameters.
-    private const int MaxParametersPerQuery = 500;
-
     private readonly SqlTables _tables;
-    private readonly DirectoryCache _cache;
+    // Registered users only: an unregistered answer is always read from the table, because the number
+    // may register on another node at any moment.
+    private readonly LruCache<DirectoryEntry> _cache;
 
     private SqlUserDirectory(Func<DbConnection> open, bool postgres, int cacheCapacity)
     {
@@ -30,7 +29,7 @@ internal sealed class SqlUserDirectory : IUserDirectory
             "phone TEXT PRIMARY KEY, registered_at_ms BIGINT NOT NULL, " +
             $"token_hashes {(postgres ? "BYTEA" : "BLOB")} NOT NULL, confirmed SMALLINT NOT NULL)",
         ]);
-        _cache = new DirectoryCache(cacheCapacity);
+        _cache = new LruCache<DirectoryEntry>(cacheCapacity, e => e.Phone);
     }
 
     public static SqlUserDirectory Sqlite(string file, int cacheCapacity) =>
