@@ -183,12 +183,49 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
     /// </summary>
     public const string TestDefaults = "akkachat.auth.reveal-codes = on\n" + "akkachat.registration.code-requests-per-phone-burst = 1000000\nakkachat.registration.code-requests-per-address-burst = 1000000\n";
 
+    /// <summary>
+    /// A loopback port nothing listens on, below the kernel's ephemeral range: a port the kernel
+    /// handed out for binding to 0 may meanwhile become the source port of an outgoing connection
+    /// (to PostgreSQL, between nodes), and the node then fails to bind it. Ports below that range
+    /// are only ever taken by an explicit bind, so a port free now stays free for the node. Each
+    /// call in a process moves on from the last one, starting at a random place.
+    /// </summary>
     public static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var (first, last) = (10_000, EphemeralLow() - 1);
+        var span = last - first + 1;
+        for (var attempt = 0; attempt < span; attempt++)
+        {
+            var port = first + (int)((uint)Interlocked.Increment(ref _nextPort) % (uint)span);
+            try
+            {
+                var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try the next one
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port in {first}-{last}");
+    }
+
+    private static int _nextPort = Random.Shared.Next(0, 1_000_000);
+
+    /// <summary>The first port of the kernel's ephemeral range (Linux; 32768 where it cannot be read).</summary>
+    private static int EphemeralLow()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return int.TryParse(range[0], out var low) && low > 11_000 ? low : 32_768;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 32_768;
+        }
     }
 }
