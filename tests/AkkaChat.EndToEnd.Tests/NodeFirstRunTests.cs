@@ -51,7 +51,7 @@ public sealed class NodeFirstRunTests
         // logger prints remoting's last two lines in its format. Everything before is the node's log.
         var lines = NodeLog(node.Output).Where(l => !(l.StartsWith("[INFO]", StringComparison.Ordinal) && l.Contains("Remoting shut down"))).ToArray();
 
-        Assert.Contains(lines, l => l.Contains("listening on 127.0.0.1:" + node.Port));
+        Assert.True(lines.Any(l => l.Contains("listening on 127.0.0.1:" + node.Port)), $"the node did not log that it listens on {node.Port}:\n{node.Output}");
         Assert.DoesNotContain(lines, l => l.Contains("[INFO]") || l.Contains("[Thread "));  // Akka's own prefix: a second timestamp
         Assert.DoesNotContain(lines, l => l.Contains("Cluster Node") || l.Contains("Remoting") || l.Contains("Singleton"));
         Assert.DoesNotContain(lines, l => l.Contains("c-1"));
