@@ -89,7 +89,18 @@ public sealed class PresencePrivacyTests(GroupNodeFixture fixture) : IClassFixtu
         await alice.ExpectInfoAsync(version: 2);
 
         // A new session of alice (the old one's subscriptions end with it) may no longer watch bob.
-        await using var aliceAgain = await alice.LoginAsync(_node, expectPending: 0);
-        await ExpectSeenOnlineAsync(aliceAgain.Client, bob.Phone, online: false);
+        // Her ACK of version 2 may still be on its way from the old session: then that GROUP_INFO,
+        // and nothing else, comes again first.
+        await using var aliceAgain = await _node.ConnectAsync();
+        var login = await aliceAgain.LoginAsync(alice.Phone, alice.Token);
+        Assert.InRange(login.Pending, 0UL, 1UL);
+        if (login.Pending == 1)
+        {
+            var again = await aliceAgain.ExpectAsync<GroupInfo>();
+            Assert.Equal(2UL, again.Version);
+            await aliceAgain.SendAsync(new Ack { UpToSeq = again.Seq });
+        }
+
+        await ExpectSeenOnlineAsync(aliceAgain, bob.Phone, online: false);
     }
 }
