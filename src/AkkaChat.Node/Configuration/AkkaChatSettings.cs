@@ -59,6 +59,9 @@ public sealed record AkkaChatSettings
     public required int SupervisorMaxRestarts { get; init; }
     public required TimeSpan SupervisorRestartWindow { get; init; }
 
+    /// <summary>How long stopping the node waits for every connection to close (akkachat.shutdown.drain-timeout).</summary>
+    public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(9);
+
     /// <summary>The part of the settings that may change while the node runs.</summary>
     public required RuntimeSettings Runtime { get; init; }
 
@@ -123,8 +126,22 @@ public sealed record AkkaChatSettings
             ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
             SupervisorMaxRestarts = Positive(c, "supervision.max-restarts"),
             SupervisorRestartWindow = PositiveTime(c, "supervision.restart-window"),
+            ShutdownDrainTimeout = DrainTimeout(config, c),
             Runtime = RuntimeSettings.Create(config),
         };
+    }
+
+    /// <summary>
+    /// akkachat.shutdown.drain-timeout, which runs inside coordinated shutdown's service-unbind
+    /// phase: a wait as long as the phase would be cut off by it, so it must be shorter.
+    /// </summary>
+    private static TimeSpan DrainTimeout(Config config, Config c)
+    {
+        var drain = PositiveTime(c, "shutdown.drain-timeout");
+        var phase = config.GetTimeSpan("akka.coordinated-shutdown.phases.service-unbind.timeout", null, allowInfinite: false);
+        return phase == TimeSpan.Zero || drain < phase
+            ? drain
+            : throw new ConfigurationException($"akkachat.shutdown.drain-timeout ({drain}) must be below akka.coordinated-shutdown.phases.service-unbind.timeout ({phase})");
     }
 
     /// <summary>"host:port", with the machine name standing in for a wildcard listen address.</summary>

@@ -74,7 +74,7 @@ public static class AkkaChatHostingExtensions
                 var routes = FrameRoutes.Build(modules, registry);
                 var node = system.ActorOf(NodeSupervisor.Props(settings, provider.GetRequiredService<RuntimeSettingsSource>(), users, routes, configFile), "node");
                 registry.Register<NodeSupervisor>(node);
-                AddShutdownTasks(system, node);
+                AddShutdownTasks(system, node, settings.ShutdownDrainTimeout);
             });
         });
         return services;
@@ -100,13 +100,13 @@ public static class AkkaChatHostingExtensions
         return users;
     }
 
-    private static void AddShutdownTasks(ActorSystem system, IActorRef node)
+    private static void AddShutdownTasks(ActorSystem system, IActorRef node, TimeSpan drainTimeout)
     {
         // Before cluster sharding hands shards off: stop accepting and close every socket cleanly,
         // so no client is mid-request while its user actor moves or stops.
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "close-connections", async () =>
         {
-            await node.Ask<Done>(NodeSupervisor.StopAccepting.Instance, TimeSpan.FromSeconds(9));
+            await node.Ask<Done>(NodeSupervisor.StopAccepting.Instance, drainTimeout);
             return Done.Instance;
         });
     }

@@ -101,7 +101,7 @@ internal sealed class WebHost : IHostedService
         try
         {
             var node = await _system.ActorSelection("/user/node").ResolveOne(AskTimeout);
-            await node.Ask<Akka.Done>(NodeSupervisor.StopAccepting.Instance, TimeSpan.FromSeconds(9), cancellationToken);
+            await node.Ask<Akka.Done>(NodeSupervisor.StopAccepting.Instance, _node.ShutdownDrainTimeout, cancellationToken);
         }
         catch (Exception e) // the actor system may be gone already (terminated first); the web port stops regardless
         {

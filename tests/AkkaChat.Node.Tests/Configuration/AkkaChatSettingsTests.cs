@@ -36,6 +36,15 @@ public sealed class AkkaChatSettingsTests
     }
 
     [Fact]
+    public void The_shutdown_drain_timeout_defaults_to_nine_seconds_and_must_fit_its_shutdown_phase()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(9), Defaults.ShutdownDrainTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(4), AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.shutdown.drain-timeout = 4s"])).ShutdownDrainTimeout);
+        var tooLong = Assert.Throws<ConfigurationException>(() => AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.shutdown.drain-timeout = 10s"])));
+        Assert.Contains("akkachat.shutdown.drain-timeout", tooLong.Message);
+    }
+
+    [Fact]
     public void Options_that_were_constants_default_to_their_former_values()
     {
         Assert.Equal(8, Defaults.MaxDeviceTokens);
