@@ -160,8 +160,8 @@ status() {
       why="exit status unknown"
     fi
     echo "node $k: stopped, $why"
-    [ -s "$state/node$k.log" ] && echo "  last log line: $(grep -v '^[[:space:]]*$' "$state/node$k.log" | tail -n 1)"
-    [ -f "$state/node$k.log" ] && echo "  log $state/node$k.log; start it again: $0 restart $k"
+    if [ -s "$state/node$k.log" ]; then echo "  last log line: $(grep -v '^[[:space:]]*$' "$state/node$k.log" | tail -n 1)"; fi
+    if [ -f "$state/node$k.log" ]; then echo "  log $state/node$k.log; start it again: $0 restart $k"; fi
   done
 }
 
