@@ -49,6 +49,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private List<object>? _held; // messages that wait for the next state, in arrival order
     private bool _awaiting; // a handler waits for a task: client frames are held until it completes
     private long _resumingSinceMs = -1; // while the session asks to be attached again; -1 when attached
+    private bool _passivated; // the user actor passivated while this session was idle: woken by WakeSession
     private TimeSpan _resumeDelay; // the wait before the next ResumeSession
     private Diagnostics.NodeMetrics? _metrics;
     // SENDs read and not yet answered, by client_msg_id: when each was read (for the SEND_ACK latency
@@ -224,7 +225,22 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
             case SessionResumed:
                 Timers.Cancel(ResumeRetry.Instance);
                 _resumingSinceMs = -1;
+                _passivated = false;
                 WatchUser(Sender);
+                break;
+            case SessionPassivated when Sender.Equals(_user) && _resumingSinceMs < 0:
+                // The user actor stops while this session is idle (akkachat.users.passivate-logged-in):
+                // stay open without it and do not resume on its Terminated; PING is answered here, and
+                // the next message for the user starts it again, which sends WakeSession.
+                Context.Unwatch(_user);
+                _user = null;
+                _passivated = true;
+                break;
+            case WakeSession when _passivated:
+                // Both come from incarnations of the user actor on one node: a WakeSession of the next
+                // incarnation cannot overtake the SessionPassivated of the one before.
+                _passivated = false;
+                Resume("its user actor woke after passivating");
                 break;
             case ResumeRetry:
                 RetryResume();
@@ -272,6 +288,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break;
             case Terminated:
                 break; // a user actor this connection no longer follows
+            case SessionPassivated or WakeSession:
+                break; // from a user actor this session does not follow, or already attached or resuming
             case ConnectionStage.Written:
                 break; // the socket took items while the session is not active: nothing to pace
             case AnswerCheck:

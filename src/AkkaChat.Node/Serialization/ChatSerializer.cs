@@ -35,6 +35,8 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("ss", ResumeSession.Parser);
         Register("sd", SessionResumed.Parser);
         Register("si", SessionInterrupted.Parser);
+        Register("sp", SessionPassivated.Parser);
+        Register("sw", WakeSession.Parser);
         Register("cd", ConfirmDirectoryEntry.Parser);
         Register("iw", ItemsWritten.Parser);
         // presence module (never journaled)

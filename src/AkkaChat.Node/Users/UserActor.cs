@@ -198,6 +198,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         _durableUpTo = _state.NextSeq - 1;
         ExpireDueItems();
         SendOutbox(fromId: 0);
+        WakeLatestSession(); // UserActor.Passivation.cs
         Context.SetReceiveTimeout(_settings.PassivateAfter);
     }
 
@@ -566,6 +567,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         ExpireDueItems(); // an item past max-age is dropped, never pushed, even to a session that stays attached
         if (_session is null)
         {
+            WakePassivatedSession(); // UserActor.Passivation.cs
             return;
         }
 
@@ -746,12 +748,13 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     {
         // A registration code lives only in this actor: keep it until it expires or is used up, so a
         // user who takes longer than passivate-after to type it is still accepted.
-        if (_session is not null || _state.Outbox.Count > 0 || _pendingWrites > 0 || _passivating
+        if (!SessionAllowsPassivation() || _state.Outbox.Count > 0 || _pendingWrites > 0 || _passivating
             || (_code is { } code && code.IsUsable(_clock.GetUtcNow())))
         {
             return;
         }
 
+        DetachSessionForPassivation(); // UserActor.Passivation.cs: an idle logged-in session stays open
         _passivating = true;
         Context.SetReceiveTimeout(null);
         if (_eventsSinceSnapshot > 0 && LastSequenceNr > 0)

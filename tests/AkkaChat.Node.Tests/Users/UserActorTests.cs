@@ -108,6 +108,48 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_user_actor_passivates_while_its_session_is_idle_and_a_message_after_it_wakes_the_session_which_resumes_and_gets_it()
+    {
+        var settings = _settings with { PassivateAfter = TimeSpan.FromMilliseconds(300) };
+        // The parent stands in for the shard: the actor asks it to passivate.
+        var user = ChildActorOf(UserActor.Props(Me, settings, _users.Ref, _sms, _directory, TimeProvider.System));
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+
+        session.ExpectMsg<SessionPassivated>(JournalTimeout);
+        var passivate = ExpectMsg<Akka.Cluster.Sharding.Passivate>(JournalTimeout);
+        var watcher = CreateTestProbe();
+        watcher.Watch(user);
+        user.Tell(passivate.StopMessage);
+        watcher.ExpectTerminated(user, JournalTimeout);
+
+        // A message for the user: the shard starts a new incarnation, which wakes the latest login.
+        user = StartUser(Me, settings);
+        var sender = CreateTestProbe();
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "after idle"), sender.Ref);
+        var ack = sender.ExpectMsg<SendAck>(JournalTimeout);
+        session.ExpectMsg<WakeSession>(JournalTimeout);
+        user.Tell(new ResumeSession { Phone = Me }, session.Ref);
+        session.ExpectMsg<SessionResumed>(JournalTimeout);
+        var deliver = session.ExpectMsg<Deliver>(JournalTimeout);
+        Assert.Equal((ack.ServerMsgId, "after idle"), (deliver.ServerMsgId, deliver.Body.ToStringUtf8()));
+    }
+
+    [Fact]
+    public void A_user_actor_with_an_unacknowledged_item_stays_resident_while_its_session_is_attached()
+    {
+        var settings = _settings with { PassivateAfter = TimeSpan.FromMilliseconds(300) };
+        var user = ChildActorOf(UserActor.Props(Me, settings, _users.Ref, _sms, _directory, TimeProvider.System));
+        var session = CreateTestProbe();
+        Register(user, Me, session);
+        user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "unread"), CreateTestProbe().Ref);
+        session.ExpectMsg<Deliver>(JournalTimeout);
+
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(1500)); // five idle periods: never acknowledged, never passivated
+        ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
     public void A_user_actor_holding_a_usable_registration_code_does_not_passivate_until_the_code_expires()
     {
         var passivateAfter = TimeSpan.FromMilliseconds(300);
@@ -270,6 +312,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var user = StartUser(Me);
         var session = CreateTestProbe();
+        session.IgnoreMessages<WakeSession>(); // a connection whose session is not passivated ignores it
         Register(user, Me, session);
         var sender = CreateTestProbe();
         user.Tell(Submit(from: Alice, clientMsgId: "c-1", body: "one"), sender.Ref);
@@ -292,9 +335,11 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         var user = StartUser(Me);
         var token = Register(user, Me, CreateTestProbe());
         var older = CreateTestProbe();
+        older.IgnoreMessages<WakeSession>(); // a connection whose session is not passivated ignores it
         user.Tell(new Login { Phone = Me, Token = token }, older.Ref);
         var olderLogin = older.ExpectMsg<AuthOk>(JournalTimeout).ServerTimeMs;
         var newer = CreateTestProbe();
+        newer.IgnoreMessages<WakeSession>(); // a connection whose session is not passivated ignores it
         user.Tell(new Login { Phone = Me, Token = token }, newer.Ref);
         var newerLogin = newer.ExpectMsg<AuthOk>(JournalTimeout).ServerTimeMs;
         StopUser(user); // its shard moves; both connections will resume (older missed its REPLACED)
@@ -316,6 +361,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
         var user = StartUser(Me, settings);
         var token = Register(user, Me, CreateTestProbe());
         var latest = CreateTestProbe();
+        latest.IgnoreMessages<WakeSession>(); // a connection whose session is not passivated ignores it
         user.Tell(new Login { Phone = Me, Token = token }, latest.Ref);
         latest.ExpectMsg<AuthOk>(JournalTimeout);
         StopUser(user);
