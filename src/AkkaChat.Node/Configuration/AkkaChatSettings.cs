@@ -54,7 +54,7 @@ public sealed record AkkaChatSettings
     public required TimeSpan PassivateAfter { get; init; }
 
     /// <summary>Whether a user actor passivates also while a session is attached and idle (akkachat.users.passivate-logged-in).</summary>
-    public bool PassivateLoggedIn { get; init; } = true;
+    public bool PassivateLoggedIn { get; init; } = false;
     public required TimeSpan RetentionMaxAge { get; init; }
     public required TimeSpan ConfigReloadInterval { get; init; }
 
@@ -125,7 +125,7 @@ public sealed record AkkaChatSettings
             MaxConfirmationBatch = Positive(c, "delivery.max-confirmation-batch"),
             OutboxResendInterval = PositiveTime(c, "delivery.outbox-resend-interval"),
             PassivateAfter = PositiveTime(c, "users.passivate-after"),
-            PassivateLoggedIn = c.GetBoolean("users.passivate-logged-in", true),
+            PassivateLoggedIn = c.GetBoolean("users.passivate-logged-in", false),
             RetentionMaxAge = PositiveTime(c, "retention.max-age"),
             ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
             SupervisorMaxRestarts = Positive(c, "supervision.max-restarts"),

@@ -110,7 +110,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_user_actor_passivates_while_its_session_is_idle_and_a_message_after_it_wakes_the_session_which_resumes_and_gets_it()
     {
-        var settings = _settings with { PassivateAfter = TimeSpan.FromMilliseconds(300) };
+        var settings = _settings with { PassivateAfter = TimeSpan.FromMilliseconds(300), PassivateLoggedIn = true };
         // The parent stands in for the shard: the actor asks it to passivate.
         var user = ChildActorOf(UserActor.Props(Me, settings, _users.Ref, _sms, _directory, TimeProvider.System));
         var session = CreateTestProbe();
@@ -138,7 +138,7 @@ public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_user_actor_with_an_unacknowledged_item_stays_resident_while_its_session_is_attached()
     {
-        var settings = _settings with { PassivateAfter = TimeSpan.FromMilliseconds(300) };
+        var settings = _settings with { PassivateAfter = TimeSpan.FromMilliseconds(300), PassivateLoggedIn = true };
         var user = ChildActorOf(UserActor.Props(Me, settings, _users.Ref, _sms, _directory, TimeProvider.System));
         var session = CreateTestProbe();
         Register(user, Me, session);
