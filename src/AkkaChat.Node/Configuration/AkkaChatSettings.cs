@@ -19,6 +19,9 @@ public sealed record AkkaChatSettings
     public required int ListenPort { get; init; }
     public required int Backlog { get; init; }
 
+    /// <summary>Pause after a failed accept before the next (akkachat.listen.accept-retry-delay).</summary>
+    public TimeSpan AcceptRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public required string DataDir { get; init; }
     public required StorageProvider Storage { get; init; }
     public required string StorageConnectionString { get; init; }
@@ -89,6 +92,7 @@ public sealed record AkkaChatSettings
             ListenHost = string.IsNullOrWhiteSpace(host) ? throw new ConfigurationException("akkachat.listen.host is empty") : host,
             ListenPort = port,
             Backlog = Positive(c, "listen.backlog"),
+            AcceptRetryDelay = PositiveTime(c, "listen.accept-retry-delay"),
             DataDir = c.GetString("storage.data-dir") is { Length: > 0 } dir ? dir : throw new ConfigurationException("akkachat.storage.data-dir is empty"),
             Storage = storage,
             StorageConnectionString = connectionString,

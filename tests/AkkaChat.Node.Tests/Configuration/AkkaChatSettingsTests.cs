@@ -45,6 +45,15 @@ public sealed class AkkaChatSettingsTests
     }
 
     [Fact]
+    public void The_accept_retry_delay_defaults_to_half_a_second_and_must_be_positive()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(500), Defaults.AcceptRetryDelay);
+        Assert.Equal(TimeSpan.FromSeconds(2), AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.listen.accept-retry-delay = 2s"])).AcceptRetryDelay);
+        var zero = Assert.Throws<ConfigurationException>(() => AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.listen.accept-retry-delay = 0s"])));
+        Assert.Contains("akkachat.listen.accept-retry-delay", zero.Message);
+    }
+
+    [Fact]
     public void Options_that_were_constants_default_to_their_former_values()
     {
         Assert.Equal(8, Defaults.MaxDeviceTokens);
