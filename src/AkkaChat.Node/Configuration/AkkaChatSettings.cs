@@ -55,6 +55,9 @@ public sealed record AkkaChatSettings
     public required TimeSpan OutboxResendInterval { get; init; }
 
     public required TimeSpan PassivateAfter { get; init; }
+
+    /// <summary>Wait before a user actor reads a status body again after a failed read (akkachat.users.status-read-retry).</summary>
+    public TimeSpan StatusReadRetry { get; init; } = TimeSpan.FromSeconds(1);
     public required TimeSpan RetentionMaxAge { get; init; }
     public required TimeSpan ConfigReloadInterval { get; init; }
 
@@ -126,6 +129,7 @@ public sealed record AkkaChatSettings
             MaxConfirmationBatch = Positive(c, "delivery.max-confirmation-batch"),
             OutboxResendInterval = PositiveTime(c, "delivery.outbox-resend-interval"),
             PassivateAfter = PositiveTime(c, "users.passivate-after"),
+            StatusReadRetry = PositiveTime(c, "users.status-read-retry"),
             RetentionMaxAge = PositiveTime(c, "retention.max-age"),
             ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
             SupervisorMaxRestarts = Positive(c, "supervision.max-restarts"),

@@ -54,6 +54,15 @@ public sealed class AkkaChatSettingsTests
     }
 
     [Fact]
+    public void The_status_read_retry_defaults_to_one_second_and_must_be_positive()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(1), Defaults.StatusReadRetry);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.users.status-read-retry = 250ms"])).StatusReadRetry);
+        var zero = Assert.Throws<ConfigurationException>(() => AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.users.status-read-retry = 0s"])));
+        Assert.Contains("akkachat.users.status-read-retry", zero.Message);
+    }
+
+    [Fact]
     public void Options_that_were_constants_default_to_their_former_values()
     {
         Assert.Equal(8, Defaults.MaxDeviceTokens);
