@@ -63,6 +63,22 @@ public sealed class AkkaChatSettingsTests
     }
 
     [Fact]
+    public void The_web_ports_waits_default_to_ten_and_three_seconds_and_must_be_positive()
+    {
+        var web = AkkaChat.Node.Web.WebSettings.Create(NodeConfig.Load(null, []), Defaults);
+        Assert.Equal(TimeSpan.FromSeconds(10), web.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), web.ReadinessDatabaseTimeout);
+        var set = AkkaChat.Node.Web.WebSettings.Create(NodeConfig.Load(null, ["akkachat.web.ask-timeout = 4s", "akkachat.web.readiness-database-timeout = 1s"]), Defaults);
+        Assert.Equal(TimeSpan.FromSeconds(4), set.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), set.ReadinessDatabaseTimeout);
+        foreach (var key in new[] { "akkachat.web.ask-timeout", "akkachat.web.readiness-database-timeout" })
+        {
+            var zero = Assert.Throws<ConfigurationException>(() => AkkaChat.Node.Web.WebSettings.Create(NodeConfig.Load(null, [$"{key} = 0s"]), Defaults));
+            Assert.Contains(key, zero.Message);
+        }
+    }
+
+    [Fact]
     public void Options_that_were_constants_default_to_their_former_values()
     {
         Assert.Equal(8, Defaults.MaxDeviceTokens);
