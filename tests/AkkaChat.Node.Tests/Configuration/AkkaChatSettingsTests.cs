@@ -79,6 +79,22 @@ public sealed class AkkaChatSettingsTests
     }
 
     [Fact]
+    public void The_management_waits_default_to_five_and_three_seconds_and_must_be_positive()
+    {
+        var management = AkkaChat.Node.Management.ManagementSettings.Create(NodeConfig.Load(null, []));
+        Assert.Equal(TimeSpan.FromSeconds(5), management.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), management.PeerAskTimeout);
+        var set = AkkaChat.Node.Management.ManagementSettings.Create(NodeConfig.Load(null, ["akkachat.management.ask-timeout = 8s", "akkachat.management.peer-ask-timeout = 6s"]));
+        Assert.Equal(TimeSpan.FromSeconds(8), set.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(6), set.PeerAskTimeout);
+        foreach (var key in new[] { "akkachat.management.ask-timeout", "akkachat.management.peer-ask-timeout" })
+        {
+            var zero = Assert.Throws<ConfigurationException>(() => AkkaChat.Node.Management.ManagementSettings.Create(NodeConfig.Load(null, [$"{key} = 0s"])));
+            Assert.Contains(key, zero.Message);
+        }
+    }
+
+    [Fact]
     public void Options_that_were_constants_default_to_their_former_values()
     {
         Assert.Equal(8, Defaults.MaxDeviceTokens);
