@@ -19,6 +19,9 @@ public sealed record AkkaChatSettings
     public required int ListenPort { get; init; }
     public required int Backlog { get; init; }
 
+    /// <summary>Pause after a failed accept before the next (akkachat.listen.accept-retry-delay).</summary>
+    public TimeSpan AcceptRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public required string DataDir { get; init; }
     public required StorageProvider Storage { get; init; }
     public required string StorageConnectionString { get; init; }
@@ -55,6 +58,8 @@ public sealed record AkkaChatSettings
 
     /// <summary>Whether a user actor passivates also while a session is attached and idle (akkachat.users.passivate-logged-in).</summary>
     public bool PassivateLoggedIn { get; init; } = false;
+    /// <summary>Wait before a user actor reads a status body again after a failed read (akkachat.users.status-read-retry).</summary>
+    public TimeSpan StatusReadRetry { get; init; } = TimeSpan.FromSeconds(1);
     public required TimeSpan RetentionMaxAge { get; init; }
     public required TimeSpan ConfigReloadInterval { get; init; }
 
@@ -92,6 +97,7 @@ public sealed record AkkaChatSettings
             ListenHost = string.IsNullOrWhiteSpace(host) ? throw new ConfigurationException("akkachat.listen.host is empty") : host,
             ListenPort = port,
             Backlog = Positive(c, "listen.backlog"),
+            AcceptRetryDelay = PositiveTime(c, "listen.accept-retry-delay"),
             DataDir = c.GetString("storage.data-dir") is { Length: > 0 } dir ? dir : throw new ConfigurationException("akkachat.storage.data-dir is empty"),
             Storage = storage,
             StorageConnectionString = connectionString,
@@ -126,6 +132,7 @@ public sealed record AkkaChatSettings
             OutboxResendInterval = PositiveTime(c, "delivery.outbox-resend-interval"),
             PassivateAfter = PositiveTime(c, "users.passivate-after"),
             PassivateLoggedIn = c.GetBoolean("users.passivate-logged-in", false),
+            StatusReadRetry = PositiveTime(c, "users.status-read-retry"),
             RetentionMaxAge = PositiveTime(c, "retention.max-age"),
             ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
             SupervisorMaxRestarts = Positive(c, "supervision.max-restarts"),

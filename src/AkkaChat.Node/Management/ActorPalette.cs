@@ -50,7 +50,7 @@ public sealed class ActorPalette(ManagementContext context) : IPalette
 
         try
         {
-            return await system.ActorSelection(path).ResolveOne(ManagementContext.AskTimeout);
+            return await system.ActorSelection(path).ResolveOne(context.AskTimeout);
         }
         catch (ActorNotFoundException)
         {

@@ -104,7 +104,7 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
     {
         var shard = UserShard.ShardIdOf(phone);
         var region = ClusterSharding.Get(context.System).ShardRegion(UserShard.TypeName);
-        var cluster = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), ManagementContext.AskTimeout, cancel);
+        var cluster = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), context.AskTimeout, cancel);
         var host = cluster.Regions.FirstOrDefault(r => r.Value.Stats.ContainsKey(shard)).Key;
         await writeLine($"{phone}: shard {shard}");
         if (host is null)
@@ -114,7 +114,7 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
         else
         {
             var state = await context.System.ActorSelection(new RootActorPath(host) / "system" / "sharding" / UserShard.TypeName)
-                .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, ManagementContext.AskTimeout, cancel);
+                .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, context.AskTimeout, cancel);
             var running = state.Shards.Any(s => s.ShardId == shard && s.EntityIds.Contains(phone));
             await writeLine($"node: {host}");
             await writeLine($"user actor: {(running ? "running" : "not running (passivated, or not started since the node began); started now to answer")}");
@@ -122,10 +122,10 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
 
         // The status comes from the node hosting the shard (or, unallocated, this node's region places it).
         var status = await ManagementPeer.At(context.System, host ?? Cluster.SelfAddress)
-            .Ask<UserStatusReport>(new UserStatusRequest(phone), ManagementContext.AskTimeout, cancel);
+            .Ask<UserStatusReport>(new UserStatusRequest(phone), context.AskTimeout, cancel);
         if (!status.Answered)
         {
-            throw new CommandException($"the user actor of {phone} did not answer within {ManagementPeer.LocalAskTimeout.TotalSeconds:0} s");
+            throw new CommandException($"the user actor of {phone} did not answer within {context.Management.PeerAskTimeout.TotalSeconds:0} s");
         }
 
         if (!status.Registered)
@@ -161,7 +161,7 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
         {
             try
             {
-                return (await ManagementPeer.At(context.System, m.Address).Ask<SessionsReport>(request, ManagementContext.AskTimeout, cancel)).Connections;
+                return (await ManagementPeer.At(context.System, m.Address).Ask<SessionsReport>(request, context.AskTimeout, cancel)).Connections;
             }
             catch (AskTimeoutException)
             {
@@ -258,7 +258,7 @@ public sealed class AkkaChatPalette(ManagementContext context, ILogger log) : IP
 
     private async Task SupervisionAsync(Func<string, Task> writeLine, CancellationToken cancel)
     {
-        var report = await context.Peer.Ask<ManagementPeer.SupervisionReport>(ManagementPeer.SupervisionQuery.Instance, ManagementContext.AskTimeout, cancel);
+        var report = await context.Peer.Ask<ManagementPeer.SupervisionReport>(ManagementPeer.SupervisionQuery.Instance, context.AskTimeout, cancel);
         int Failures(Func<string, bool> match) => report.FailuresBySupervisor.Where(kv => match(kv.Key)).Sum(kv => kv.Value);
         var userShards = $"/system/sharding/{UserShard.TypeName}";
         await writeLine($"/user/node | failures: {Failures(s => s == "/user/node")} | one-for-one: restart the child (10 per minute); a listener that cannot bind stops the node |");

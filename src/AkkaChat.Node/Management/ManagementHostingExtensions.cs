@@ -36,7 +36,7 @@ public static class ManagementHostingExtensions
             var system = provider.GetRequiredService<ActorSystem>();
             var runtime = provider.GetRequiredService<RuntimeSettingsSource>();
             var loggers = provider.GetRequiredService<ILoggerFactory>();
-            var peer = system.ActorOf(ManagementPeer.Props(runtime, settings.NodeName), ManagementPeer.Name);
+            var peer = system.ActorOf(ManagementPeer.Props(runtime, settings.NodeName, management.PeerAskTimeout), ManagementPeer.Name);
             system.ActorOf(Diagnostics.NodeGauges.Props(), Diagnostics.NodeGauges.Name);
             if (!management.Enabled)
             {

@@ -27,15 +27,17 @@ public sealed class ManagementPeer : ReceiveActor
 
     private readonly RuntimeSettingsSource _runtime;
     private readonly string _node;
+    private readonly TimeSpan _localAskTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, int> _failures = new();
     private readonly Action<RuntimeSettings, RuntimeSettings> _onChanged;
     private RuntimeSettings? _lastFromPeer;
 
-    public ManagementPeer(RuntimeSettingsSource runtime, string node)
+    public ManagementPeer(RuntimeSettingsSource runtime, string node, TimeSpan localAskTimeout)
     {
         _runtime = runtime;
         _node = node;
+        _localAskTimeout = localAskTimeout;
         var self = Self;
         _onChanged = (_, next) => self.Tell(new LocalChange(next));
 
@@ -50,15 +52,12 @@ public sealed class ManagementPeer : ReceiveActor
         Receive<UserStatusRequest>(AnswerUserStatus);
     }
 
-    /// <summary>How long the peer waits for this node's connections supervisor or a user actor.</summary>
-    public static readonly TimeSpan LocalAskTimeout = TimeSpan.FromSeconds(3);
-
     private void AnswerSessions(object request)
     {
         var replyTo = Sender;
         var address = Cluster.Get(Context.System).SelfAddress;
         Context.System.ActorSelection("/user/node/connections")
-            .Ask<ConnectionsSupervisor.SessionsOf>(request, LocalAskTimeout)
+            .Ask<ConnectionsSupervisor.SessionsOf>(request, _localAskTimeout)
             .ContinueWith(t => t.IsCompletedSuccessfully
                 ? new SessionsReport(_node, t.Result.Sessions.Select(s => $"{s.Connection.Path.ToStringWithAddress(address)} from {s.Remote}").ToList())
                 : new SessionsReport(_node, []))
@@ -69,14 +68,16 @@ public sealed class ManagementPeer : ReceiveActor
     {
         var replyTo = Sender;
         ClusterSharding.Get(Context.System).ShardRegion(UserShard.TypeName)
-            .Ask<UserActor.UserStatus>(new UserActor.StatusQuery(request.Phone), LocalAskTimeout)
+            .Ask<UserActor.UserStatus>(new UserActor.StatusQuery(request.Phone), _localAskTimeout)
             .ContinueWith(t => t.IsCompletedSuccessfully
                 ? new UserStatusReport(_node, true, t.Result.Registered, t.Result.Session ?? string.Empty, t.Result.SessionSinceMs, t.Result.QueuedItems, t.Result.OutboxReceipts, t.Result.LastSessionEndedAtMs)
                 : new UserStatusReport(_node, false, false, string.Empty, 0, 0, 0, 0))
             .PipeTo(replyTo);
     }
 
-    public static Props Props(RuntimeSettingsSource runtime, string node) => Akka.Actor.Props.Create(() => new ManagementPeer(runtime, node));
+    /// <param name="localAskTimeout">How long the peer waits for this node's connections supervisor or a user actor (akkachat.management.peer-ask-timeout).</param>
+    public static Props Props(RuntimeSettingsSource runtime, string node, TimeSpan localAskTimeout) =>
+        Akka.Actor.Props.Create(() => new ManagementPeer(runtime, node, localAskTimeout));
 
     /// <summary>The peer on another member.</summary>
     public static ActorSelection At(ActorSystem system, Address member) =>

@@ -17,6 +17,12 @@ public sealed record ManagementSettings(
     int LogBufferLines,
     int TraceBufferHops)
 {
+    /// <summary>How long a management command waits for an actor it asks (akkachat.management.ask-timeout).</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the management peer waits for its node's own actors (akkachat.management.peer-ask-timeout).</summary>
+    public TimeSpan PeerAskTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
     public static ManagementSettings Create(Config config)
     {
         var c = config.GetConfig("akkachat.management") ?? throw new ConfigurationException("missing 'akkachat.management' section");
@@ -62,7 +68,17 @@ public sealed record ManagementSettings(
             port,
             token,
             Positive(c, "log-buffer-lines"),
-            Positive(c, "trace-buffer-hops"));
+            Positive(c, "trace-buffer-hops"))
+        {
+            AskTimeout = PositiveTime(c, "ask-timeout"),
+            PeerAskTimeout = PositiveTime(c, "peer-ask-timeout"),
+        };
+    }
+
+    private static TimeSpan PositiveTime(Config c, string key)
+    {
+        var value = AkkaChatSettings.Read(c, key, static (s, p) => s.GetTimeSpan(p, null, allowInfinite: false));
+        return value > TimeSpan.Zero ? value : throw new ConfigurationException($"akkachat.management.{key} must be positive, is {value}");
     }
 
     private static int Positive(Config c, string key)

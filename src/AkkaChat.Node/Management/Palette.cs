@@ -23,7 +23,8 @@ public sealed record ManagementContext(
     ConfigFile? ConfigFile,
     IActorRef Peer)
 {
-    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long a command waits for an actor it asks (akkachat.management.ask-timeout).</summary>
+    public TimeSpan AskTimeout => Management.AskTimeout;
 }
 
 internal static class Specs

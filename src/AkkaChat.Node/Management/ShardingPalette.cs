@@ -37,7 +37,7 @@ public sealed class ShardingPalette(ManagementContext context) : IPalette
         var region = sharding.ShardRegion(type);
         if (command.Spec.Name == "region-stats")
         {
-            var stats = await region.Ask<ShardRegionStats>(GetShardRegionStats.Instance, ManagementContext.AskTimeout, cancel);
+            var stats = await region.Ask<ShardRegionStats>(GetShardRegionStats.Instance, context.AskTimeout, cancel);
             await writeLine($"Region {type} on {Akka.Cluster.Cluster.Get(context.System).SelfAddress}");
             foreach (var (shard, entities) in stats.Stats.OrderBy(s => int.TryParse(s.Key, out var n) ? n : int.MaxValue))
             {
@@ -48,7 +48,7 @@ public sealed class ShardingPalette(ManagementContext context) : IPalette
             return;
         }
 
-        var cluster = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), ManagementContext.AskTimeout, cancel);
+        var cluster = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), context.AskTimeout, cancel);
         foreach (var (address, regionStats) in cluster.Regions.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal))
         {
             await writeLine($"{address} | shards: {regionStats.Stats.Count} | entities: {regionStats.Stats.Values.Sum()} |");

@@ -21,7 +21,7 @@ namespace AkkaChat.Node.Transport;
 public sealed class TcpListener : ReceiveActor, IWithTimers
 {
     /// <summary>Pause after a failed accept (descriptors exhausted) before the next.</summary>
-    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(500);
+    private TimeSpan AcceptRetryDelay => _settings.AcceptRetryDelay;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly AkkaChatSettings _settings;

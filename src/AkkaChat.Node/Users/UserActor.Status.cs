@@ -16,7 +16,8 @@ namespace AkkaChat.Node.Users;
 /// </summary>
 public sealed partial class UserActor
 {
-    private static readonly TimeSpan StatusReadRetry = TimeSpan.FromSeconds(1);
+    /// <summary>Wait before reading a status body again after the table failed to answer (akkachat.users.status-read-retry).</summary>
+    private TimeSpan StatusReadRetry => _settings.StatusReadRetry;
 
     private readonly IStatusStore? _statuses;
     // The status whose body is being read; pushing waits for it.

@@ -20,9 +20,7 @@ namespace AkkaChat.Node.Web;
 /// </summary>
 internal static class HealthEndpoints
 {
-    private static readonly TimeSpan DatabaseTimeout = TimeSpan.FromSeconds(3);
-
-    public static void MapHealth(this IEndpointRouteBuilder app, ActorSystem system, AkkaChatSettings node)
+    public static void MapHealth(this IEndpointRouteBuilder app, ActorSystem system, AkkaChatSettings node, WebSettings web)
     {
         app.MapGet("/healthz", async context =>
         {
@@ -32,19 +30,19 @@ internal static class HealthEndpoints
         });
         app.MapGet("/readyz", async context =>
         {
-            var (ready, report) = await ReadinessAsync(system, node, context.RequestAborted);
+            var (ready, report) = await ReadinessAsync(system, node, web.ReadinessDatabaseTimeout, context.RequestAborted);
             context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             await context.Response.WriteAsync(report);
         });
     }
 
     /// <summary>Each check, one line "name: ok" or "name: problem".</summary>
-    private static async Task<(bool Ready, string Report)> ReadinessAsync(ActorSystem system, AkkaChatSettings node, CancellationToken cancellationToken)
+    private static async Task<(bool Ready, string Report)> ReadinessAsync(ActorSystem system, AkkaChatSettings node, TimeSpan databaseTimeout, CancellationToken cancellationToken)
     {
         var results = new[]
         {
             ("listener", Listening(node)),
-            ("journal", await JournalAsync(node, cancellationToken)),
+            ("journal", await JournalAsync(node, databaseTimeout, cancellationToken)),
             ("member", Member(system)),
         };
         return (results.All(r => r.Item2 is null), string.Concat(results.Select(r => $"{r.Item1}: {r.Item2 ?? "ok"}\n")));
@@ -60,10 +58,10 @@ internal static class HealthEndpoints
             : $"nothing listens on {node.ListenHost}:{node.ListenPort}";
     }
 
-    private static async Task<string?> JournalAsync(AkkaChatSettings node, CancellationToken cancellationToken)
+    private static async Task<string?> JournalAsync(AkkaChatSettings node, TimeSpan databaseTimeout, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(DatabaseTimeout);
+        timeout.CancelAfter(databaseTimeout); // akkachat.web.readiness-database-timeout
         try
         {
             await using System.Data.Common.DbConnection connection = node.Storage == StorageProvider.Sqlite

@@ -30,7 +30,8 @@ internal sealed class WebHost : IHostedService
     /// <summary>Where NodeSupervisor starts the ConnectionsSupervisor; shared by TCP and WebSocket.</summary>
     private const string ConnectionsPath = "/user/node/connections";
 
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long the web port waits for the node's actors (akkachat.web.ask-timeout).</summary>
+    private TimeSpan AskTimeout => _settings.AskTimeout;
 
     private readonly WebSettings _settings;
     private readonly AkkaChatSettings _node;
@@ -75,7 +76,7 @@ internal sealed class WebHost : IHostedService
         _app.UseWebSockets();
         _app.Map("/v1/ws", context => AcceptWebSocketAsync(context, connections, materializer));
         _app.MapMedia(_media, _authorizer, _settings, _metrics);
-        _app.MapHealth(_system, _node);
+        _app.MapHealth(_system, _node, _settings);
         _app.MapGet("/metrics", async context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -18,6 +18,12 @@ public sealed record WebSettings
     /// <summary>How long a WebSocket close handshake may take before the socket is aborted.</summary>
     public required TimeSpan CloseTimeout { get; init; }
 
+    /// <summary>How long the web port waits for the node's actors (akkachat.web.ask-timeout).</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long /readyz waits for the journal's database (akkachat.web.readiness-database-timeout).</summary>
+    public TimeSpan ReadinessDatabaseTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
     public required long MediaMaxBytes { get; init; }
     public required TimeSpan MediaMaxAge { get; init; }
     public required TimeSpan MediaSweepInterval { get; init; }
@@ -61,6 +67,8 @@ public sealed record WebSettings
             Host = string.IsNullOrWhiteSpace(host) ? throw new ConfigurationException("akkachat.web.host is empty") : host,
             Port = port,
             CloseTimeout = AkkaChatSettings.PositiveTime(c, "web.close-timeout"),
+            AskTimeout = AkkaChatSettings.PositiveTime(c, "web.ask-timeout"),
+            ReadinessDatabaseTimeout = AkkaChatSettings.PositiveTime(c, "web.readiness-database-timeout"),
             MediaMaxBytes = maxBytes,
             MediaMaxAge = AkkaChatSettings.PositiveTime(c, "media.max-age"),
             MediaSweepInterval = AkkaChatSettings.PositiveTime(c, "media.sweep-interval"),

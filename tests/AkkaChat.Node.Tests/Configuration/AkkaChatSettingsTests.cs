@@ -45,6 +45,56 @@ public sealed class AkkaChatSettingsTests
     }
 
     [Fact]
+    public void The_accept_retry_delay_defaults_to_half_a_second_and_must_be_positive()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(500), Defaults.AcceptRetryDelay);
+        Assert.Equal(TimeSpan.FromSeconds(2), AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.listen.accept-retry-delay = 2s"])).AcceptRetryDelay);
+        var zero = Assert.Throws<ConfigurationException>(() => AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.listen.accept-retry-delay = 0s"])));
+        Assert.Contains("akkachat.listen.accept-retry-delay", zero.Message);
+    }
+
+    [Fact]
+    public void The_status_read_retry_defaults_to_one_second_and_must_be_positive()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(1), Defaults.StatusReadRetry);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.users.status-read-retry = 250ms"])).StatusReadRetry);
+        var zero = Assert.Throws<ConfigurationException>(() => AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.users.status-read-retry = 0s"])));
+        Assert.Contains("akkachat.users.status-read-retry", zero.Message);
+    }
+
+    [Fact]
+    public void The_web_ports_waits_default_to_ten_and_three_seconds_and_must_be_positive()
+    {
+        var web = AkkaChat.Node.Web.WebSettings.Create(NodeConfig.Load(null, []), Defaults);
+        Assert.Equal(TimeSpan.FromSeconds(10), web.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), web.ReadinessDatabaseTimeout);
+        var set = AkkaChat.Node.Web.WebSettings.Create(NodeConfig.Load(null, ["akkachat.web.ask-timeout = 4s", "akkachat.web.readiness-database-timeout = 1s"]), Defaults);
+        Assert.Equal(TimeSpan.FromSeconds(4), set.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), set.ReadinessDatabaseTimeout);
+        foreach (var key in new[] { "akkachat.web.ask-timeout", "akkachat.web.readiness-database-timeout" })
+        {
+            var zero = Assert.Throws<ConfigurationException>(() => AkkaChat.Node.Web.WebSettings.Create(NodeConfig.Load(null, [$"{key} = 0s"]), Defaults));
+            Assert.Contains(key, zero.Message);
+        }
+    }
+
+    [Fact]
+    public void The_management_waits_default_to_five_and_three_seconds_and_must_be_positive()
+    {
+        var management = AkkaChat.Node.Management.ManagementSettings.Create(NodeConfig.Load(null, []));
+        Assert.Equal(TimeSpan.FromSeconds(5), management.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), management.PeerAskTimeout);
+        var set = AkkaChat.Node.Management.ManagementSettings.Create(NodeConfig.Load(null, ["akkachat.management.ask-timeout = 8s", "akkachat.management.peer-ask-timeout = 6s"]));
+        Assert.Equal(TimeSpan.FromSeconds(8), set.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(6), set.PeerAskTimeout);
+        foreach (var key in new[] { "akkachat.management.ask-timeout", "akkachat.management.peer-ask-timeout" })
+        {
+            var zero = Assert.Throws<ConfigurationException>(() => AkkaChat.Node.Management.ManagementSettings.Create(NodeConfig.Load(null, [$"{key} = 0s"])));
+            Assert.Contains(key, zero.Message);
+        }
+    }
+
+    [Fact]
     public void Options_that_were_constants_default_to_their_former_values()
     {
         Assert.Equal(8, Defaults.MaxDeviceTokens);
