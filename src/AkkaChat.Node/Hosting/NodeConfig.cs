@@ -70,12 +70,19 @@ public static class NodeConfig
                   "AkkaChat.Node.Serialization.ChatSerializer, AkkaChat.Node" = {{Serialization.ChatSerializer.Id}}
                 }
               }
+              # A fresh linq2db DataConnection per write from the plugin's one DataOptions (shared
+              # MappingSchema) instead of a Clone() of a template connection: in linq2db 6 a clone
+              # builds its own options and mapping caches, which made every journal write allocate
+              # about 40% more (docs/performance.md, "gen2 churn"). Same transactions, same rows.
               persistence.journal.sql {
+                use-clone-connection = off
                 parallelism = {{parallelism}}
                 batch-size = {{journal.BatchSize}}
                 buffer-size = {{journal.BufferSize}}
                 db-round-trip-max-batch-size = {{journal.RoundTripBatchSize}}
               }
+              persistence.snapshot-store.sql.use-clone-connection = off
+              persistence.query.journal.sql.use-clone-connection = off
             }
             """;
         return ConfigurationFactory.ParseString(hocon)
