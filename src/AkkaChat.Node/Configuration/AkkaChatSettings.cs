@@ -67,6 +67,9 @@ public sealed record AkkaChatSettings
     public required int SupervisorMaxRestarts { get; init; }
     public required TimeSpan SupervisorRestartWindow { get; init; }
 
+    /// <summary>How often the node's gauges are sampled (akkachat.metrics.sample-interval).</summary>
+    public TimeSpan MetricsSampleInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long stopping the node waits for every connection to close (akkachat.shutdown.drain-timeout).</summary>
     public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(9);
 
@@ -137,6 +140,7 @@ public sealed record AkkaChatSettings
             ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
             SupervisorMaxRestarts = Positive(c, "supervision.max-restarts"),
             SupervisorRestartWindow = PositiveTime(c, "supervision.restart-window"),
+            MetricsSampleInterval = PositiveTime(c, "metrics.sample-interval"),
             ShutdownDrainTimeout = DrainTimeout(config, c),
             Runtime = RuntimeSettings.Create(config),
         };

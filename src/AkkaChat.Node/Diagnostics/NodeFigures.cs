@@ -32,7 +32,7 @@ public sealed record NodeFigures(int Tcp, int WebSocket, int UsersOnline, int Lo
 }
 
 /// <summary>
-/// <c>/user/metrics</c>: samples <see cref="NodeFigures"/> and the cluster membership every <see cref="Interval"/> into the
+/// <c>/user/metrics</c>: samples <see cref="NodeFigures"/> and the cluster membership every <c>akkachat.metrics.sample-interval</c> (5 s) into the
 /// node's gauges (<see cref="NodeMetrics.Gauges"/>), so a scrape reads figures at most that old and
 /// never waits for actors. One sample at a time; a failed sample keeps the previous values.
 /// </summary>
@@ -40,10 +40,8 @@ public sealed class NodeGauges : ReceiveActor, IWithTimers
 {
     public const string Name = "metrics";
 
-    /// <summary>Fixed: a scrape interval is 15 s or more; a sample is two messages to local actors.</summary>
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-
-    public NodeGauges()
+    /// <param name="interval">Between samples (akkachat.metrics.sample-interval): a scrape interval is usually 15 s or more; a sample is two messages to local actors.</param>
+    public NodeGauges(TimeSpan interval)
     {
         var gauges = NodeMetrics.Get(Context.System).Gauges;
         Receive<Tick>(_ => NodeFigures.SampleAsync(Context.System).PipeTo(Self, failure: e => new Status.Failure(e)));
@@ -55,12 +53,12 @@ public sealed class NodeGauges : ReceiveActor, IWithTimers
             Interlocked.Exchange(ref gauges.Shards, f.Shards);
             Interlocked.Exchange(ref gauges.Entities, f.Entities);
             SampleCluster(gauges);
-            Timers.StartSingleTimer(Tick.Instance, Tick.Instance, Interval);
+            Timers.StartSingleTimer(Tick.Instance, Tick.Instance, interval);
         });
         Receive<Status.Failure>(_ =>
         {
             SampleCluster(gauges); // membership needs no actor to answer
-            Timers.StartSingleTimer(Tick.Instance, Tick.Instance, Interval);
+            Timers.StartSingleTimer(Tick.Instance, Tick.Instance, interval);
         });
     }
 
@@ -73,7 +71,7 @@ public sealed class NodeGauges : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new NodeGauges());
+    public static Props Props(TimeSpan interval) => Akka.Actor.Props.Create(() => new NodeGauges(interval));
 
     protected override void PreStart() => Self.Tell(Tick.Instance);
 

@@ -37,7 +37,7 @@ public static class ManagementHostingExtensions
             var runtime = provider.GetRequiredService<RuntimeSettingsSource>();
             var loggers = provider.GetRequiredService<ILoggerFactory>();
             var peer = system.ActorOf(ManagementPeer.Props(runtime, settings.NodeName, management.PeerAskTimeout), ManagementPeer.Name);
-            system.ActorOf(Diagnostics.NodeGauges.Props(), Diagnostics.NodeGauges.Name);
+            system.ActorOf(Diagnostics.NodeGauges.Props(settings.MetricsSampleInterval), Diagnostics.NodeGauges.Name);
             if (!management.Enabled)
             {
                 return Task.CompletedTask;

@@ -95,6 +95,15 @@ public sealed class AkkaChatSettingsTests
     }
 
     [Fact]
+    public void The_metrics_sample_interval_defaults_to_five_seconds_and_must_be_positive()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), Defaults.MetricsSampleInterval);
+        Assert.Equal(TimeSpan.FromSeconds(15), AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.metrics.sample-interval = 15s"])).MetricsSampleInterval);
+        var zero = Assert.Throws<ConfigurationException>(() => AkkaChatSettings.Create(NodeConfig.Load(null, ["akkachat.metrics.sample-interval = 0s"])));
+        Assert.Contains("akkachat.metrics.sample-interval", zero.Message);
+    }
+
+    [Fact]
     public void Options_that_were_constants_default_to_their_former_values()
     {
         Assert.Equal(8, Defaults.MaxDeviceTokens);
