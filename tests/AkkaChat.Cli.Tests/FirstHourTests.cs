@@ -196,6 +196,43 @@ public sealed class FirstHourTests(NodeFixture fixture) : IClassFixture<NodeFixt
         Assert.Equal(0, exit);
     }
 
+    [Fact]
+    public async Task A_long_message_received_on_a_narrow_terminal_is_broken_at_spaces_with_no_word_cut()
+    {
+        var (alice, bob) = await RegisterTwoAsync();
+        const int columns = 40;
+        await using var terminal = PseudoTerminal.Start(Home, columns, "chat", alice, "--as", bob);
+        await terminal.WaitForAsync("chatting with", "the chat is logged in");
+
+        // Long words of different lengths, so a break by cell count alone would fall inside one.
+        const string text = "alpha wonderfully extraordinary messages arrive unexpectedly, "
+            + "and a reader should never see half a word hanging at the terminal's edge: "
+            + "internationalization notwithstanding omega";
+        var sent = await CliProcess.RunAsync(Home, "send", bob, text, "--as", alice);
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        await terminal.WaitForAsync("omega", "the received message");
+
+        // The raw output: the message's rows are written from the start of the prompt row
+        // (cleared with ESC[2K) to its last word, each row ended by CR LF (CR CR LF once the
+        // terminal's output processing has added its own CR).
+        var transcript = terminal.Transcript;
+        var last = transcript.IndexOf("omega", StringComparison.Ordinal) + "omega".Length;
+        var first = transcript.LastIndexOf("\e[2K", transcript.LastIndexOf("alpha", last, StringComparison.Ordinal), StringComparison.Ordinal) + "\e[2K".Length;
+        var rows = System.Text.RegularExpressions.Regex.Replace(transcript[first..last], "\e\\[[0-9;?]*[A-Za-z]", string.Empty)
+            .Split('\n').Select(r => r.TrimEnd('\r')).ToArray();
+
+        Assert.True(rows.Length >= 5, $"expected the message on several rows of {columns} cells:\n{string.Join("\n", rows)}");
+        Assert.All(rows, row => Assert.True(row.Length <= columns, $"a row wider than the terminal: '{row}'"));
+        Assert.All(rows, row => Assert.False(row.StartsWith(' ') || row.EndsWith(' '), $"a break kept its space: '{row}'"));
+        // Joined again with one space each, the rows are the message: every break was at a space.
+        var joined = string.Join(" ", rows);
+        Assert.Equal(text, joined[joined.IndexOf("alpha", StringComparison.Ordinal)..]);
+        Assert.Contains(alice, rows[0]);
+
+        await terminal.TypeAsync("\u0004"); // Ctrl+D on the empty prompt leaves
+        Assert.Equal(0, await terminal.WaitForExitAsync());
+    }
+
     private async Task<(string Alice, string Bob)> RegisterTwoAsync()
     {
         var (alice, bob) = (TestPhones.New(), TestPhones.New());
@@ -252,10 +289,13 @@ public sealed class PseudoTerminal : IAsyncDisposable
         }
     }
 
-    public static PseudoTerminal Start(string home, params string[] args)
+    public static PseudoTerminal Start(string home, params string[] args) => Start(home, 120, args);
+
+    /// <summary>akkachat on a terminal <paramref name="columns"/> wide and 40 rows high.</summary>
+    public static PseudoTerminal Start(string home, int columns, params string[] args)
     {
-        // A terminal of 120 x 40 (script's own has no size without a terminal around it).
-        var command = "stty cols 120 rows 40; exec " + string.Join(" ", new[] { "dotnet", CliProcess.Assembly }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        // script's own terminal has no size without a terminal around it: stty gives it one.
+        var command = $"stty cols {columns} rows 40; exec " + string.Join(" ", new[] { "dotnet", CliProcess.Assembly }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
         var start = new ProcessStartInfo("script")
         {
             RedirectStandardInput = true,

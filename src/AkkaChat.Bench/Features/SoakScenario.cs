@@ -56,8 +56,17 @@ public static class SoakScenario
         var interval = 1.0 / options.Rate!.Value;
         var next = (double)started;
         long index = 0;
+        long iterations = 0;
+        (long Middle, long End)? backlog = null;
+        var middle = started + (end - started) / 2;
         while (Stopwatch.GetTimestamp() < end)
         {
+            iterations++;
+            if (backlog is null && Stopwatch.GetTimestamp() >= middle)
+            {
+                backlog = (state.OnlineBacklog, 0);
+            }
+
             // Paced by the clock, not by answers: a slow node sees the same offered rate.
             next += interval * Stopwatch.Frequency;
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), (long)next);
@@ -81,6 +90,11 @@ public static class SoakScenario
             }
         }
 
+        // The send window ends here: what the saturation rule judges (see SaturationRule.JudgeSoak).
+        var windowSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var onlineSends = Interlocked.Read(ref state.OnlineSends);
+        var onlineDeliveredInWindow = Interlocked.Read(ref state.OnlineDelivered);
+        backlog = backlog is { } b ? (b.Middle, state.OnlineBacklog) : null;
         phase.Complete($"{index:N0} sent, {state.Acked.Count:N0} acked");
         await reconnecting;
 
@@ -131,6 +145,12 @@ public static class SoakScenario
         section.Plot = plotName;
 
         run.Complete(users);
+        run.Report.SaturationJudged = true;
+        run.Report.Saturation.AddRange(SaturationRule.JudgeSoak(options.Rate.Value, iterations, onlineSends, onlineDeliveredInWindow, windowSeconds,
+            run.Report.LatencyMs.GetValueOrDefault("soak.send_to_deliver")?.P50, options.SaturationP50, backlog));
+        run.Report.Notes.Add($"Saturation is judged on the messages sent to online recipients ({onlineSends:N0} of {index:N0}): "
+            + "offered = --rate x their share of the sender loop's iterations, delivered = their DELIVERs within the send window, "
+            + "p50 = soak.send_to_deliver, backlog = those sent and not yet delivered at the window's middle and end.");
         run.Report.Notes.Add("A SEND whose sender disconnected before its SEND_ACK arrived counts as failed (never acknowledged, so not owed). "
             + "Each sample's heap is the node's managed heap after a full, compacting GC (akkachat.transport.diagnostic-heap-file), "
             + "so each sample costs the node one full GC, which can show in the interval's p99.");
@@ -217,6 +237,15 @@ public static class SoakScenario
         public long Reconnects;
         public long OfflineDelivered;
 
+        /// <summary>SENDs written while their recipient was online (the ones the saturation rule judges).</summary>
+        public long OnlineSends;
+
+        /// <summary>First DELIVERs of those SENDs.</summary>
+        public long OnlineDelivered;
+
+        /// <summary>SENDs to online recipients written and not yet delivered.</summary>
+        public long OnlineBacklog => Interlocked.Read(ref OnlineSends) - Interlocked.Read(ref OnlineDelivered);
+
         public SoakUser[] Users { get; set; } = [];
 
         /// <summary>Acknowledged messages: server_msg_id -> the send's index.</summary>
@@ -242,13 +271,18 @@ public static class SoakScenario
         public async Task SendAsync(SoakUser sender, SoakUser recipient, long index, int bodyBytes)
         {
             var at = Stopwatch.GetTimestamp();
-            _sent[index] = new Sent(sender, recipient, at) { RecipientOffline = !recipient.Online };
+            var sent = new Sent(sender, recipient, at) { RecipientOffline = !recipient.Online };
+            _sent[index] = sent;
             var body = new byte[Math.Max(16, bodyBytes)];
             BinaryPrimitives.WriteInt64LittleEndian(body, at);
             BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(8), index);
             try
             {
                 await sender.Connection.WriteAsync(new Send { ClientMsgId = $"s{index}", To = recipient.User.Phone, Kind = (uint)MessageKind.Text, Body = UnsafeByteOperations.UnsafeWrap(body) });
+                if (!sent.RecipientOffline)
+                {
+                    Interlocked.Increment(ref OnlineSends);
+                }
             }
             catch (IOException)
             {
@@ -335,6 +369,7 @@ public static class SoakScenario
                     }
                     else
                     {
+                        Interlocked.Increment(ref OnlineDelivered);
                         Total.RecordBetween(sentAt, at);
                         Volatile.Read(ref _interval).RecordBetween(sentAt, at);
                     }

@@ -48,6 +48,13 @@ public sealed class BenchReport
     /// <summary>Each reason the run counts as saturated (see docs/bench.md, "Saturation"); empty when it is not.</summary>
     public List<string> Saturation { get; } = [];
 
+    /// <summary>
+    /// True when the scenario's figures were judged with <see cref="Scenarios.SaturationRule"/> (one-to-one,
+    /// latency-ladder, soak). False for scenarios with no offered rate to sustain: their <see cref="Saturated"/>
+    /// false means "not judged", not "kept up".
+    /// </summary>
+    public bool SaturationJudged { get; set; }
+
     /// <summary>latency-ladder: one entry per offered rate.</summary>
     public List<LadderStepReport>? Ladder { get; set; }
 

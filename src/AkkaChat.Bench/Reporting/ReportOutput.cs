@@ -150,7 +150,8 @@ public static class ReportOutput
             }
         }
 
-        yield return ("saturated", report.Saturated ? "SATURATED: " + string.Join("; ", report.Saturation) : "no");
+        yield return ("saturated", report.Saturated ? "SATURATED: " + string.Join("; ", report.Saturation)
+            : report.SaturationJudged ? "no" : "not judged (no offered rate)");
 
         yield return ("errors", report.Errors.Total == 0
             ? "0"

@@ -79,6 +79,7 @@ public static class LatencyLadderScenario
 
         ladder.Errors = new ErrorsReport { Total = steps.Sum(s => s.Errors), ByCode = byCode };
         ladder.Cpu = Sum(steps.Select(s => s.Cpu).OfType<CpuReport>().ToList());
+        ladder.SaturationJudged = true;
         ladder.Saturation.AddRange(steps.SelectMany(s => s.Saturation.Select(r => $"at {s.OfferedPerSecond:N0}/s {r}")));
         ladder.Notes.Add($"Each step offers its rate over {options.EffectiveUsers / 2:N0} pairs for {options.StepDuration.TotalSeconds:0.#} s"
             + (options.StartNode ? " on fresh node processes (new data directory)." : " on the given node(s), with new phone numbers.")

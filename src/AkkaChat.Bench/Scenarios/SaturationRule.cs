@@ -51,4 +51,18 @@ public static class SaturationRule
 
         return reasons;
     }
+
+    /// <summary>
+    /// soak: the sender loop is paced at <paramref name="nominalRate"/> iterations per second; an iteration
+    /// whose random sender is offline (or is its own recipient) sends nothing, and a message to an offline
+    /// recipient waits for its next login by design. So the rule is applied to the messages sent to online
+    /// recipients: offered = nominal rate x their share of the loop's iterations (a loop that fell behind
+    /// the clock sent fewer, so it shows as delivered below offered), delivered = their DELIVERs within the
+    /// send window, backlog = those sent and not yet delivered at the window's middle and end.
+    /// </summary>
+    public static List<string> JudgeSoak(double nominalRate, long iterations, long onlineSends, long onlineDeliveredInWindow, double windowSeconds, double? p50Ms, TimeSpan p50Bound, (long Middle, long End)? onlineBacklog)
+    {
+        var offered = iterations > 0 ? nominalRate * onlineSends / iterations : nominalRate;
+        return Judge(offered, onlineDeliveredInWindow, windowSeconds, p50Ms, p50Bound, onlineBacklog);
+    }
 }

@@ -120,6 +120,7 @@ public static class OneToOneScenario
             DeliveredPerSecondToLast = totals.DeliverySeconds > 0 ? Math.Round(totals.Delivered / totals.DeliverySeconds, 1) : 0,
         };
         var p50 = run.Report.LatencyMs.GetValueOrDefault(Measures.SendToDeliver)?.P50;
+        run.Report.SaturationJudged = true;
         run.Report.Saturation.AddRange(SaturationRule.Judge(run.Options.Rate, run.Report.Messages.DeliveredInWindow, window, p50, run.Options.SaturationP50, run.Backlog));
         run.Report.Notes.Add(run.Options.Rate is null
             ? $"Flat out: each sender keeps up to {run.Options.MaxInFlight} SENDs waiting for their SEND_ACK; latency is measured from the moment a SEND is written."
