@@ -193,24 +193,29 @@ public sealed class ConnectionStageTests(ITestOutputHelper output) : Akka.TestKi
     [Fact]
     public void A_full_queue_that_keeps_draining_is_not_closed_even_past_the_slow_reader_timeout()
     {
-        var timeout = TimeSpan.FromSeconds(2);
+        // One write per 400 ms against a 3 s timeout: the queue stays past the bound for longer
+        // than the timeout in all, but never goes anywhere near a whole timeout without draining,
+        // so a test thread that is descheduled for a while on a busy machine does not trip it.
+        var timeout = TimeSpan.FromSeconds(3);
+        var interval = TimeSpan.FromMilliseconds(400);
+        const int writes = 10;
         var p = Open(sendBufferBytes: 100, slowReaderTimeout: timeout);
         var frame = ByteString.FromBytes(new byte[ConnectionStage.WriteBatchBytes]); // one write each
-        for (var i = 0; i < 8; i++)
+        for (var i = 0; i < writes; i++)
         {
             p.Stage.Tell(new ConnectionStage.Outgoing(frame));
         }
 
-        // Drain one write per ~half a timeout: the queue stays past the bound for longer than the
-        // timeout in all, but it never goes a whole timeout without draining.
-        for (var i = 0; i < 8; i++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < writes; i++)
         {
-            p.Writes.ExpectNoMsg(timeout / 2);
+            p.Writes.ExpectNoMsg(interval);
             p.Writes.Request(1);
             Assert.Equal(frame.Count, p.Writes.ExpectNext().Count);
         }
 
-        p.Actor.ExpectNoMsg(timeout * 2); // and no Disconnected: the connection is open
+        Assert.True(clock.Elapsed > timeout, $"the queue was past its bound for {clock.Elapsed}, not longer than the timeout");
+        p.Actor.ExpectNoMsg(timeout + TimeSpan.FromSeconds(1)); // and no Disconnected: the connection is open
     }
 
     // ---- closing ----
