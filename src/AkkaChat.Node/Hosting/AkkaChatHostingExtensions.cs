@@ -49,9 +49,13 @@ public static class AkkaChatHostingExtensions
             // The journal and snapshot store through Akka.Persistence.Sql.Hosting (it registers the
             // connections' linq2db options, SQLite's pragma among them); the node's config and the
             // journal tuning no extension carries; then remoting, cluster and serializers through
-            // their extensions, on top.
+            // their extensions, on top. The serializers' bindings are in the HOCON as well:
+            // Akka.Remote's reference.conf binds Google.Protobuf.IMessage to its own serializer,
+            // and a setup binding laid over that one logs a warning at every start.
             akka.WithSqlPersistence(NodeConfig.JournalOptions(settings), NodeConfig.SnapshotOptions(settings));
-            akka.AddHocon(config.WithFallback(NodeConfig.JournalTuning(settings)), HoconAddMode.Prepend);
+            akka.AddHocon(
+                config.WithFallback(NodeConfig.JournalTuning(settings)).WithFallback(ClusterHostingExtensions.SerializersConfig()),
+                HoconAddMode.Prepend);
             akka.WithChatCluster(settings.Cluster);
             akka.WithChatSerializers();
             akka.ConfigureLoggers(loggers =>

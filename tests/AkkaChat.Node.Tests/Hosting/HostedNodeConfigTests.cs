@@ -62,6 +62,8 @@ public sealed class HostedNodeConfigTests
             var serialization = system.Serialization;
             Assert.Equal(ChatSerializer.Id, serialization.FindSerializerForType(typeof(AkkaChat.Node.Contracts.SubmitMessage)).Identifier);
             Assert.IsType<ManagementSerializer>(serialization.FindSerializerForType(typeof(RuntimeSettingsQuery)));
+            // Akka.Remote's own binding of protobuf messages is replaced in the config, not only by the setup.
+            Assert.DoesNotContain(system.Settings.Config.GetConfig("akka.actor.serialization-bindings").AsEnumerable(), binding => binding.Value.GetString() == "proto" && binding.Key.Contains("Google.Protobuf.IMessage"));
 
             var registry = ActorRegistry.For(system);
             var users = registry.Get<UserShard>();
