@@ -93,6 +93,21 @@ public sealed class HostedNodeConfigTests
     }
 
     [Fact]
+    public void Defaults_are_a_one_member_cluster_on_a_free_loopback_port_with_keep_majority_and_persistent_coordinators()
+    {
+        var settings = TestSettings.Create();
+
+        Assert.Equal(new AkkaChat.Node.Hosting.ClusterSettings("127.0.0.1", 0, null, [], [], DowningStrategy.KeepMajority, null, 0, true) with
+        {
+            SeedNodes = settings.Cluster.SeedNodes,
+            Roles = settings.Cluster.Roles,
+        }, settings.Cluster);
+        Assert.Empty(settings.Cluster.SeedNodes);
+        Assert.Empty(settings.Cluster.Roles);
+        Assert.Equal(new ShardingSettings(null, StateStoreMode.Persistence, false, RememberEntitiesStore.DData), settings.Sharding);
+    }
+
+    [Fact]
     public void Shard_options_carry_the_sharding_keys_and_never_passivate_idle_entities()
     {
         var settings = TestSettings.Create(
