@@ -116,10 +116,10 @@ public sealed class ChatCluster : IChatNodes, IAsyncDisposable
         "akkachat.management.port = 0",
         "akkachat.storage.provider = postgresql",
         $"akkachat.storage.connection-string = \"{_database.ConnectionString}\"",
-        "akka.remote.dot-netty.tcp.hostname = \"127.0.0.1\"",
-        $"akka.remote.dot-netty.tcp.port = {remotePort}",
+        "akkachat.cluster.hostname = \"127.0.0.1\"",
+        $"akkachat.cluster.port = {remotePort}",
         "akka.remote.dot-netty.tcp.applied-adapters = [trttl]",
-        $"akka.cluster.seed-nodes = [{string.Join(", ", _seedRemotePorts.Select(p => $"\"{ClusterNode.Scheme}://{Node.Hosting.AkkaChatHostingExtensions.ActorSystemName}@127.0.0.1:{p}\""))}]",
+        $"akkachat.cluster.seed-nodes = [{string.Join(", ", _seedRemotePorts.Select(p => $"\"{ClusterNode.Scheme}://{Node.Hosting.AkkaChatHostingExtensions.ActorSystemName}@127.0.0.1:{p}\""))}]",
         "akka.cluster.seed-node-timeout = 2s",
         // A crash is ActorSystem.Terminate without the leave and handoff of a graceful stop.
         "akka.coordinated-shutdown.run-by-actor-system-terminate = off",

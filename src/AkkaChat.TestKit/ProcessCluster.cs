@@ -37,8 +37,8 @@ public sealed partial class ProcessCluster : IChatNodes, IAsyncDisposable
                 akkachat.node-name = "node-{{i + 1}}"
                 akkachat.storage.provider = postgresql
                 akkachat.storage.connection-string = "{{cluster._database.ConnectionString}}"
-                akka.remote.dot-netty.tcp.port = {{remotePort}}
-                akka.cluster.seed-nodes = [{{seeds}}]
+                akkachat.cluster.port = {{remotePort}}
+                akkachat.cluster.seed-nodes = [{{seeds}}]
                 akka.cluster.seed-node-timeout = 2s
                 # AwaitUpAsync reads the leader's "moving node ... to [Up]" lines, which Akka logs at info.
                 akkachat.log.akka-level = info

@@ -15,7 +15,7 @@ public sealed class MembershipCommandTests
     [Fact]
     public async Task Members_join_leave_and_are_downed_through_pbm()
     {
-        await using var cluster = await ProcessCluster.StartAsync(3, "akka.cluster.downing-provider-class = \"\"");
+        await using var cluster = await ProcessCluster.StartAsync(3, "akkachat.cluster.split-brain-resolver.active-strategy = off");
         var ports = new List<int>();
         foreach (var node in cluster.Nodes)
         {
@@ -48,9 +48,9 @@ public sealed class MembershipCommandTests
             akkachat.node-name = "node-4"
             akkachat.storage.provider = postgresql
             akkachat.storage.connection-string = "{{connectionString}}"
-            akka.remote.dot-netty.tcp.port = {{NodeProcess.FreePort()}}
-            akka.cluster.seed-nodes = ["akka.tcp://akkachat@127.0.0.1:{{NodeProcess.FreePort()}}"]
-            akka.cluster.downing-provider-class = ""
+            akkachat.cluster.port = {{NodeProcess.FreePort()}}
+            akkachat.cluster.seed-nodes = ["akka.tcp://akkachat@127.0.0.1:{{NodeProcess.FreePort()}}"]
+            akkachat.cluster.split-brain-resolver.active-strategy = off
             """,
             name: "node-4");
         var extraPort = await PbmProcess.ManagementPortAsync(extra);

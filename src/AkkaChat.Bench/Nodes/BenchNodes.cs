@@ -66,9 +66,9 @@ public sealed partial class BenchNodes : IAsyncDisposable
             var remotePorts = Enumerable.Range(0, options.Nodes).Select(_ => NodeLauncher.FreePort()).ToList();
             var seeds = string.Join(", ", remotePorts.Select(p => $"\"akka.tcp://{ActorSystemName}@127.0.0.1:{p}\""));
             // AwaitClusterUpAsync reads the leader's "moving node ... to [Up]" lines, which Akka logs at info.
-            set.Hocon = BenchNode.Hocon + "\n" + storage + $"akka.cluster.seed-nodes = [{seeds}]\nakkachat.log.akka-level = info\n";
+            set.Hocon = BenchNode.Hocon + "\n" + storage + $"akkachat.cluster.seed-nodes = [{seeds}]\nakkachat.log.akka-level = info\n";
             var starts = remotePorts.Select((remotePort, i) => NodeLauncher.StartAsync(
-                set.Hocon + $"akkachat.node-name = \"node-{i + 1}\"\nakka.remote.dot-netty.tcp.port = {remotePort}\n", arguments, withWebPort: withWebPort)).ToList();
+                set.Hocon + $"akkachat.node-name = \"node-{i + 1}\"\nakkachat.cluster.port = {remotePort}\n", arguments, withWebPort: withWebPort)).ToList();
             foreach (var start in starts)
             {
                 try

@@ -73,6 +73,12 @@ public sealed record AkkaChatSettings
     /// <summary>How long stopping the node waits for every connection to close (akkachat.shutdown.drain-timeout).</summary>
     public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(9);
 
+    /// <summary>Remoting and cluster membership (akkachat.cluster), handed to Akka.Remote/Cluster.Hosting.</summary>
+    public required Hosting.ClusterSettings Cluster { get; init; }
+
+    /// <summary>What every shard region runs with (akkachat.sharding), handed to Akka.Cluster.Hosting.</summary>
+    public required Hosting.ShardingSettings Sharding { get; init; }
+
     /// <summary>The part of the settings that may change while the node runs.</summary>
     public required RuntimeSettings Runtime { get; init; }
 
@@ -142,6 +148,8 @@ public sealed record AkkaChatSettings
             SupervisorRestartWindow = PositiveTime(c, "supervision.restart-window"),
             MetricsSampleInterval = PositiveTime(c, "metrics.sample-interval"),
             ShutdownDrainTimeout = DrainTimeout(config, c),
+            Cluster = Hosting.ClusterSettings.Create(config),
+            Sharding = Hosting.ShardingSettings.Create(config),
             Runtime = RuntimeSettings.Create(config),
         };
     }

@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
 using Akka.Actor;
-using Akka.Cluster.Sharding;
+using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using AkkaChat.Node.Groups.Contracts;
+using AkkaChat.Node.Hosting;
 using AkkaChat.Node.Modules;
 using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Users;
@@ -20,21 +21,18 @@ namespace AkkaChat.Node.Groups;
 /// group. Numbers to add are checked against the user directory in one bulk lookup first: unknown
 /// ones are answered NOT_FOUND naming them, without the group seeing the request.
 /// </summary>
-public sealed class GroupsModule(GroupSettings settings, IUserDirectory directory, Presence.IAcquaintances acquaintances, TimeProvider clock) : INodeModule
+public sealed class GroupsModule(GroupSettings settings, ShardingSettings sharding, IUserDirectory directory, Presence.IAcquaintances acquaintances, TimeProvider clock) : INodeModule
 {
     public string Name => "groups";
 
-    public void StartActors(ActorSystem system, IActorRegistry registry)
-    {
-        var users = registry.Get<UserShard>();
-        var groups = ClusterSharding.Get(system).Start(
+    public void ConfigureAkka(AkkaConfigurationBuilder akka) =>
+        akka.WithShardRegion<GroupShard>(
             GroupShard.TypeName,
-            // Entities start after every module's actors, so the presence region is registered by then.
-            groupId => GroupActor.Props(groupId, settings, users, registry.TryGet<Presence.PresenceShard>(out var presence) ? presence : ActorRefs.Nobody, acquaintances, clock),
-            ClusterShardingSettings.Create(system),
-            new GroupShard());
-        registry.Register<GroupShard>(groups);
-    }
+            // Entities start once the node runs, so the user and presence regions are registered by then.
+            (_, registry) => groupId => GroupActor.Props(
+                groupId, settings, registry.Get<UserShard>(), registry.TryGet<Presence.PresenceShard>(out var presence) ? presence : ActorRefs.Nobody, acquaintances, clock),
+            new GroupShard(),
+            sharding.ShardOptions());
 
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
     {

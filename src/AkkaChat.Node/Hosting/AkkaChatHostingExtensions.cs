@@ -1,7 +1,7 @@
 using Akka;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Cluster.Sharding;
+using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -42,19 +42,33 @@ public static class AkkaChatHostingExtensions
         services.AddUserDirectory(config).AddSessions().AddRegistration().AddInbox().AddGroups(config).AddKeys(config)
             .AddContacts(config).AddPresence(config).AddStatus(config);
 
+        services.AddSingleton(settings.Sharding);
+
         services.AddAkka(ActorSystemName, (akka, provider) =>
         {
             // The journal and snapshot store through Akka.Persistence.Sql.Hosting (it registers the
-            // connections' linq2db options, SQLite's pragma among them); then the node's config on top.
+            // connections' linq2db options, SQLite's pragma among them); the node's config and the
+            // journal tuning no extension carries; then remoting, cluster and serializers through
+            // their extensions, on top. The serializers' bindings are in the HOCON as well:
+            // Akka.Remote's reference.conf binds Google.Protobuf.IMessage to its own serializer,
+            // and a setup binding laid over that one logs a warning at every start.
             akka.WithSqlPersistence(NodeConfig.JournalOptions(settings), NodeConfig.SnapshotOptions(settings));
-            akka.AddHocon(config.WithFallback(NodeConfig.AkkaConfig(settings)), HoconAddMode.Prepend);
+            akka.AddHocon(
+                config.WithFallback(NodeConfig.JournalTuning(settings)).WithFallback(ClusterHostingExtensions.SerializersConfig()),
+                HoconAddMode.Prepend);
+            akka.WithChatCluster(settings.Cluster);
+            akka.WithChatSerializers();
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = Akka.Event.Logging.LogLevelFor(config.GetString("akka.loglevel", "INFO")); // see NodeLogging
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
-            foreach (var module in provider.GetServices<INodeModule>())
+
+            // Shard regions start in this order, before the actors below; entities start on demand.
+            akka.WithUserShards(settings, provider);
+            var modules = provider.GetServices<INodeModule>().ToArray();
+            foreach (var module in modules)
             {
                 module.ConfigureAkka(akka);
             }
@@ -62,16 +76,14 @@ public static class AkkaChatHostingExtensions
             akka.WithActors((system, registry) =>
             {
                 provider.GetRequiredService<ListenerWatch>().Watch(system); // before the listener exists
-                JoinCluster(system);
-                var users = StartUserShards(system, settings, provider.GetRequiredService<ISmsSender>(), provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IStatusStore>());
-                registry.Register<UserShard>(users);
-                var modules = provider.GetServices<INodeModule>().ToArray();
+                JoinCluster(system, settings.Cluster);
                 foreach (var module in modules)
                 {
                     module.StartActors(system, registry);
                 }
 
                 var routes = FrameRoutes.Build(modules, registry);
+                var users = registry.Get<UserShard>();
                 var node = system.ActorOf(NodeSupervisor.Props(settings, provider.GetRequiredService<RuntimeSettingsSource>(), users, routes, configFile), "node");
                 registry.Register<NodeSupervisor>(node);
                 AddShutdownTasks(system, node, settings.ShutdownDrainTimeout);
@@ -80,24 +92,28 @@ public static class AkkaChatHostingExtensions
         return services;
     }
 
-    private static void JoinCluster(ActorSystem system)
+    /// <summary>Without seed nodes the node joins itself: a one-member cluster.</summary>
+    private static void JoinCluster(ActorSystem system, ClusterSettings cluster)
     {
-        var cluster = Cluster.Get(system);
-        if (cluster.Settings.SeedNodes.Count == 0)
+        if (cluster.SeedNodes.Count == 0)
         {
-            cluster.Join(cluster.SelfAddress);
+            var self = Cluster.Get(system);
+            self.Join(self.SelfAddress);
         }
     }
 
-    private static IActorRef StartUserShards(ActorSystem system, AkkaChatSettings settings, ISmsSender sms, IUserDirectory directory, TimeProvider clock, IStatusStore statuses)
+    /// <summary>The user shard region: one <see cref="UserActor"/> per phone, shard = hash(phone) mod 256.</summary>
+    private static AkkaConfigurationBuilder WithUserShards(this AkkaConfigurationBuilder akka, AkkaChatSettings settings, IServiceProvider provider)
     {
-        IActorRef users = ActorRefs.Nobody;
-        users = ClusterSharding.Get(system).Start(
+        var sms = provider.GetRequiredService<ISmsSender>();
+        var directory = provider.GetRequiredService<IUserDirectory>();
+        var clock = provider.GetRequiredService<TimeProvider>();
+        var statuses = provider.GetRequiredService<IStatusStore>();
+        return akka.WithShardRegion<UserShard>(
             UserShard.TypeName,
-            phone => UserActor.Props(phone, settings, users, sms, directory, clock, statuses),
-            ClusterShardingSettings.Create(system),
-            new UserShard());
-        return users;
+            (_, registry) => phone => UserActor.Props(phone, settings, registry.Get<UserShard>(), sms, directory, clock, statuses),
+            new UserShard(),
+            settings.Sharding.ShardOptions());
     }
 
     private static void AddShutdownTasks(ActorSystem system, IActorRef node, TimeSpan drainTimeout)

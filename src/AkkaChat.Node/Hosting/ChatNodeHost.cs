@@ -24,7 +24,7 @@ public static class ChatNodeHost
         var logging = NodeLogging.From(config);
         config = logging.AkkaConfig().WithFallback(config);
         var settings = AkkaChatSettings.Create(config);
-        NodeConfig.ValidateCluster(config, settings);
+        NodeConfig.ValidateCluster(settings);
         if (settings.Storage == StorageProvider.Sqlite)
         {
             AkkaChatHostingExtensions.PrepareSqlite(settings);

@@ -9,7 +9,7 @@ namespace AkkaChat.Node.Hosting;
 
 /// <summary>
 /// Builds the node's configuration: the --config file (if any) over the embedded reference.conf,
-/// then the Akka settings derived from the akkachat section (storage, serializer, cluster).
+/// then the Akka settings derived from the akkachat section that no Akka.Hosting extension carries.
 /// </summary>
 public static class NodeConfig
 {
@@ -47,49 +47,51 @@ public static class NodeConfig
     }
 
     /// <summary>
-    /// Akka configuration that follows from the node's settings: the serializer, the cluster
-    /// provider, the journal's group commit, and (for an actor system built from config alone, as
-    /// tests do) the journal and snapshot store of <see cref="JournalOptions"/> and
-    /// <see cref="SnapshotOptions"/>. The node itself registers those through
-    /// <c>WithSqlPersistence</c>, which also applies SQLite's pragmas to every connection.
+    /// The journal's group commit and connection handling, which Akka.Persistence.Sql.Hosting's
+    /// options do not carry: HOCON under akka.persistence, used by the hosted node and by
+    /// <see cref="AkkaConfig"/> alike.
     /// </summary>
-    public static Config AkkaConfig(AkkaChatSettings settings)
+    public static Config JournalTuning(AkkaChatSettings settings)
     {
         var journal = settings.Journal;
         // SQLite allows one writer at a time: one transaction in flight, many events in it.
         var parallelism = settings.Storage == StorageProvider.Sqlite ? 1 : journal.Parallelism;
         var hocon = $$"""
-            akka {
-              actor {
-                provider = cluster
-                serializers.akkachat = "AkkaChat.Node.Serialization.ChatSerializer, AkkaChat.Node"
-                serialization-bindings {
-                  "Google.Protobuf.IMessage, Google.Protobuf" = akkachat
-                }
-                serialization-identifiers {
-                  "AkkaChat.Node.Serialization.ChatSerializer, AkkaChat.Node" = {{Serialization.ChatSerializer.Id}}
-                }
-              }
+            akka.persistence {
               # A fresh linq2db DataConnection per write from the plugin's one DataOptions (shared
               # MappingSchema) instead of a Clone() of a template connection: in linq2db 6 a clone
               # builds its own options and mapping caches, which made every journal write allocate
               # about 40% more (docs/performance.md, "gen2 churn"). Same transactions, same rows.
-              persistence.journal.sql {
+              journal.sql {
                 use-clone-connection = off
                 parallelism = {{parallelism}}
                 batch-size = {{journal.BatchSize}}
                 buffer-size = {{journal.BufferSize}}
                 db-round-trip-max-batch-size = {{journal.RoundTripBatchSize}}
               }
-              persistence.snapshot-store.sql.use-clone-connection = off
-              persistence.query.journal.sql.use-clone-connection = off
+              snapshot-store.sql.use-clone-connection = off
+              query.journal.sql.use-clone-connection = off
             }
             """;
-        return ConfigurationFactory.ParseString(hocon)
+        return ConfigurationFactory.ParseString(hocon);
+    }
+
+    /// <summary>
+    /// The whole Akka configuration of the node for an actor system built from config alone (as
+    /// tests do): what the hosted node gets from its Akka.Hosting extensions (remoting and cluster
+    /// from <see cref="ClusterHostingExtensions.ClusterConfig"/>, the serializers, the journal and
+    /// snapshot store of <see cref="JournalOptions"/> and <see cref="SnapshotOptions"/>) rendered
+    /// as HOCON, plus <see cref="JournalTuning"/>. The hosted node registers the journal through
+    /// <c>WithSqlPersistence</c>, which also applies SQLite's pragmas to every connection.
+    /// </summary>
+    public static Config AkkaConfig(AkkaChatSettings settings) =>
+        ConfigurationFactory.ParseString("akka.actor.provider = cluster")
+            .WithFallback(ClusterHostingExtensions.SerializersConfig())
+            .WithFallback(ClusterHostingExtensions.ClusterConfig(settings.Cluster))
+            .WithFallback(JournalTuning(settings))
             .WithFallback(JournalOptions(settings).ToConfig())
             .WithFallback(SnapshotOptions(settings).ToConfig())
             .WithFallback(SqlPersistence.DefaultConfiguration);
-    }
 
     /// <summary>The journal: Akka.Persistence.Sql on the node's database, tables created at start.</summary>
     public static SqlJournalOptions JournalOptions(AkkaChatSettings settings)
@@ -159,13 +161,12 @@ public static class NodeConfig
     /// A node that joins other nodes (seed nodes configured) must share their journal: a user's
     /// queue moves between nodes with its shard. SQLite is a local file, so it is refused there.
     /// </summary>
-    public static void ValidateCluster(Config config, AkkaChatSettings settings)
+    public static void ValidateCluster(AkkaChatSettings settings)
     {
-        var seeds = config.GetStringList("akka.cluster.seed-nodes");
-        if (seeds.Count > 0 && settings.Storage == StorageProvider.Sqlite)
+        if (settings.Cluster.SeedNodes.Count > 0 && settings.Storage == StorageProvider.Sqlite)
         {
             throw new ConfigurationException(
-                "akka.cluster.seed-nodes is set, but akkachat.storage.provider = sqlite: the nodes of a cluster must share " +
+                "akkachat.cluster.seed-nodes is set, but akkachat.storage.provider = sqlite: the nodes of a cluster must share " +
                 "one journal. Set akkachat.storage.provider = postgresql and akkachat.storage.connection-string " +
                 "(scripts/start-postgres.sh starts a local server).");
         }

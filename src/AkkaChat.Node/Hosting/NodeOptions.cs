@@ -8,7 +8,7 @@ namespace AkkaChat.Node.Hosting;
 /// </code>
 /// Everything but --config and --version is a shorthand for a HOCON line layered over the config
 /// file, in order (the last one for a key wins). --seed may be repeated; all seeds go into
-/// akka.cluster.seed-nodes. Relative --config and --data-dir paths are made absolute against the
+/// akkachat.cluster.seed-nodes (--remote-port sets akkachat.cluster.port). Relative --config and --data-dir paths are made absolute against the
 /// directory the node was started from (with <c>dotnet run</c> that is the caller's directory:
 /// the project sets RunWorkingDirectory to it), so errors and the banner name the full path.
 /// </summary>
@@ -38,7 +38,7 @@ public sealed record NodeOptions(string? ConfigFile, IReadOnlyList<string> Overr
                     overrides.Add($"akkachat.storage.data-dir = \"{Path.GetFullPath(Value()).Replace("\\", "\\\\").Replace("\"", "\\\"")}\"");
                     break;
                 case "--remote-port":
-                    overrides.Add($"akka.remote.dot-netty.tcp.port = {int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture)}");
+                    overrides.Add($"akkachat.cluster.port = {int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture)}");
                     break;
                 case "--seed":
                     seeds.Add(Value());
@@ -56,7 +56,7 @@ public sealed record NodeOptions(string? ConfigFile, IReadOnlyList<string> Overr
 
         if (seeds.Count > 0)
         {
-            overrides.Add($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(SeedAddress))}]");
+            overrides.Add($"akkachat.cluster.seed-nodes = [{string.Join(", ", seeds.Select(SeedAddress))}]");
         }
 
         return new NodeOptions(configFile, overrides, showVersion);

@@ -1,8 +1,9 @@
 using Akka.Actor;
-using Akka.Cluster.Sharding;
+using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Hosting;
 using AkkaChat.Node.Keys.Contracts;
 using AkkaChat.Node.Keys.Internal;
 using AkkaChat.Node.Modules;
@@ -39,21 +40,14 @@ public sealed record KeysSettings(int MaxOneTimePrekeys, int FetchPerMinute, int
 /// not know, or of a user without keys, is NOT_FOUND (ref = the number); over the requester's
 /// fetch budget, RATE_LIMITED (ref = the number).
 /// </summary>
-public sealed class KeysModule(KeysSettings settings, IUserDirectory directory) : INodeModule
+public sealed class KeysModule(KeysSettings settings, ShardingSettings sharding, IUserDirectory directory) : INodeModule
 {
     private readonly FetchBudget _budget = new(settings.FetchPerMinute / 60.0, settings.FetchBurst);
 
     public string Name => "keys";
 
-    public void StartActors(ActorSystem system, IActorRegistry registry)
-    {
-        var region = ClusterSharding.Get(system).Start(
-            KeyShard.TypeName,
-            phone => KeyStoreActor.Props(phone, settings),
-            ClusterShardingSettings.Create(system),
-            new KeyShard());
-        registry.Register<KeyShard>(region);
-    }
+    public void ConfigureAkka(AkkaConfigurationBuilder akka) =>
+        akka.WithShardRegion<KeyShard>(KeyShard.TypeName, phone => KeyStoreActor.Props(phone, settings), new KeyShard(), sharding.ShardOptions());
 
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
     {

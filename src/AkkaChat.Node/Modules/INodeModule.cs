@@ -17,16 +17,17 @@ public interface INodeModule
     string Name { get; }
 
     /// <summary>
-    /// Adds what the module needs to the actor system's configuration (a serializer for its
-    /// contracts with <c>akka.WithCustomSerializer</c>, HOCON, persistence plugins). Runs before the
-    /// actor system starts.
+    /// Adds what the module needs to the actor system's configuration: its shard region
+    /// (<c>akka.WithShardRegion&lt;TKey&gt;</c> with the node's <c>ShardingSettings.ShardOptions()</c>,
+    /// registered under TKey before <see cref="StartActors"/> runs), a serializer for its contracts
+    /// (<c>akka.WithCustomSerializer</c>), HOCON. Runs before the actor system starts.
     /// </summary>
     void ConfigureAkka(AkkaConfigurationBuilder akka)
     {
     }
 
     /// <summary>
-    /// Starts the module's own actors (a shard region, a singleton...) and registers each in
+    /// Starts the module's own actors (a singleton, a recorder...) and registers each in
     /// <paramref name="registry"/> under a key type of the module, so that its frame handlers
     /// and other modules find it. Runs before any module maps its frames.
     /// </summary>

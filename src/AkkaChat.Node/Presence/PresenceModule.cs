@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Akka.Cluster.Sharding;
+using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using AkkaChat.Node.Configuration;
@@ -24,22 +24,21 @@ namespace AkkaChat.Node.Presence;
 /// other number is answered once as offline with no last seen, and not watched. See
 /// docs/presence.md.</para>
 /// </summary>
-public sealed class PresenceModule(PresenceSettings settings, IAddressBooks books, IAcquaintances acquaintances, TimeProvider clock) : INodeModule
+public sealed class PresenceModule(PresenceSettings settings, ShardingSettings sharding, IAddressBooks books, IAcquaintances acquaintances, TimeProvider clock) : INodeModule
 {
     /// <summary>Highest typing state of the protocol (0 PAUSED, 1 COMPOSING, 2 RECORDING).</summary>
     private const uint MaxTypingState = 2;
 
     public string Name => "presence";
 
+    // Never passivated for being quiet (the node's shard options never passivate idle entities):
+    // an online user sends its presence entity nothing.
+    public void ConfigureAkka(AkkaConfigurationBuilder akka) =>
+        akka.WithShardRegion<PresenceShard>(PresenceShard.TypeName, phone => PresenceActor.Props(phone, settings, clock), new UserShard(), sharding.ShardOptions());
+
     public void StartActors(ActorSystem system, IActorRegistry registry)
     {
-        var presence = ClusterSharding.Get(system).Start(
-            PresenceShard.TypeName,
-            phone => PresenceActor.Props(phone, settings, clock),
-            // Never passivated for being quiet: an online user sends its presence entity nothing.
-            ClusterShardingSettings.Create(system).WithPassivateIdleAfter(TimeSpan.Zero),
-            new UserShard());
-        registry.Register<PresenceShard>(presence);
+        var presence = registry.Get<PresenceShard>();
         system.ActorOf(SessionFollower.Props(presence), "presence-sessions");
         registry.Register<ChatLog>(system.ActorOf(ChatRecorder.Props(acquaintances, settings), "presence-chats"));
     }
