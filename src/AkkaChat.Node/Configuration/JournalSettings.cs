@@ -11,7 +11,8 @@ namespace AkkaChat.Node.Configuration;
 /// <param name="RoundTripBatchSize">Rows in one multi-row INSERT statement at most.</param>
 /// <param name="Parallelism">Transactions in flight at once on PostgreSQL (SQLite has one writer: always 1).</param>
 /// <param name="SqliteSynchronous">SQLite's PRAGMA synchronous on every journal connection.</param>
-public sealed record JournalSettings(int BatchSize, int BufferSize, int RoundTripBatchSize, int Parallelism, SqliteSynchronous SqliteSynchronous)
+/// <param name="Insert">How a transaction of several rows is written: one multi-row INSERT or one cached INSERT per row.</param>
+public sealed record JournalSettings(int BatchSize, int BufferSize, int RoundTripBatchSize, int Parallelism, SqliteSynchronous SqliteSynchronous, JournalInsert Insert)
 {
     public static JournalSettings Create(Config akkachat) => new(
         AkkaChatSettings.Positive(akkachat, "storage.journal.batch-size"),
@@ -25,10 +26,33 @@ public sealed record JournalSettings(int BatchSize, int BufferSize, int RoundTri
             "full" => SqliteSynchronous.Full,
             "extra" => SqliteSynchronous.Extra,
             var other => throw new ConfigurationException($"akkachat.storage.sqlite.synchronous: '{other}' is not off, normal, full or extra"),
+        },
+        akkachat.GetString("storage.journal.insert")?.ToLowerInvariant() switch
+        {
+            "multi-row" => JournalInsert.MultiRow,
+            "multi-row-parameters" => JournalInsert.MultiRowParameters,
+            "row-by-row" => JournalInsert.RowByRow,
+            var other => throw new ConfigurationException($"akkachat.storage.journal.insert: '{other}' is not multi-row, multi-row-parameters or row-by-row"),
         });
 
     /// <summary>The defaults of hocon/akkachat.conf, for settings built in code.</summary>
-    public static JournalSettings Default { get; } = new(1000, 50_000, 1000, 3, SqliteSynchronous.Normal);
+    public static JournalSettings Default { get; } = new(1000, 50_000, 1000, 3, SqliteSynchronous.Normal, JournalInsert.MultiRow);
+}
+
+/// <summary>
+/// How Akka.Persistence.Sql writes a transaction of more than one journal row (a single row is
+/// always one cached INSERT). Rows, transactions and their order are the same in each.
+/// </summary>
+public enum JournalInsert
+{
+    /// <summary>One multi-row INSERT per transaction with every value rendered into its SQL text (the plugin's default).</summary>
+    MultiRow,
+
+    /// <summary>One multi-row INSERT per transaction with the values bound as parameters.</summary>
+    MultiRowParameters,
+
+    /// <summary>One INSERT per row from linq2db's cached statement, all in the one transaction.</summary>
+    RowByRow,
 }
 
 /// <summary>

@@ -3,6 +3,9 @@ using Akka.Configuration;
 using Akka.Persistence.Sql;
 using Akka.Persistence.Sql.Hosting;
 using LinqToDB;
+using LinqToDB.Data;
+using LinqToDB.DataProvider.PostgreSQL;
+using LinqToDB.DataProvider.SQLite;
 using AkkaChat.Node.Configuration;
 
 namespace AkkaChat.Node.Hosting;
@@ -68,6 +71,8 @@ public static class NodeConfig
                 batch-size = {{journal.BatchSize}}
                 buffer-size = {{journal.BufferSize}}
                 db-round-trip-max-batch-size = {{journal.RoundTripBatchSize}}
+                prefer-parameters-on-multirow-insert = {{(journal.Insert == JournalInsert.MultiRowParameters ? "on" : "off")}}
+                {{(journal.Insert == JournalInsert.RowByRow ? RowByRowHocon : "")}}
               }
               snapshot-store.sql.use-clone-connection = off
               query.journal.sql.use-clone-connection = off
@@ -92,6 +97,11 @@ public static class NodeConfig
             .WithFallback(JournalOptions(settings).ToConfig())
             .WithFallback(SnapshotOptions(settings).ToConfig())
             .WithFallback(SqlPersistence.DefaultConfiguration);
+
+    // The plugin writes a transaction of more rows than max-row-by-row-size with the provider's
+    // default bulk copy type; at 0 that is every transaction of two rows or more, and DataOptions
+    // makes the provider's default RowByRow (akkachat.storage.journal.insert = row-by-row).
+    private const string RowByRowHocon = "max-row-by-row-size = 0";
 
     /// <summary>The journal: Akka.Persistence.Sql on the node's database, tables created at start.</summary>
     public static SqlJournalOptions JournalOptions(AkkaChatSettings settings)
@@ -132,6 +142,13 @@ public static class NodeConfig
     private static DataOptions DataOptions(AkkaChatSettings settings, string provider, string connectionString)
     {
         var options = new DataOptions().UseConnectionString(provider, connectionString);
+        if (settings.Journal.Insert == JournalInsert.RowByRow)
+        {
+            options = settings.Storage == StorageProvider.Sqlite
+                ? options.WithOptions<SQLiteOptions>(o => o with { BulkCopyType = BulkCopyType.RowByRow })
+                : options.WithOptions<PostgreSQLOptions>(o => o with { BulkCopyType = BulkCopyType.RowByRow });
+        }
+
         if (settings.Storage != StorageProvider.Sqlite)
         {
             return options;

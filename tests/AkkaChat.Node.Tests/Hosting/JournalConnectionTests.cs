@@ -2,11 +2,12 @@ using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Hosting;
 using AkkaChat.Node.Tests.Support;
 using LinqToDB.Data;
+using LinqToDB.DataProvider.SQLite;
 using Xunit;
 
 namespace AkkaChat.Node.Tests.Hosting;
 
-/// <summary>The journal's SQLite connections carry akkachat.storage.sqlite.synchronous.</summary>
+/// <summary>The journal's SQLite connections and the SQL journal carry akkachat.storage.journal and .sqlite.</summary>
 public sealed class JournalConnectionTests
 {
     [Theory]
@@ -46,5 +47,34 @@ public sealed class JournalConnectionTests
         Assert.Equal(8888, akka.GetInt("akka.persistence.journal.sql.buffer-size"));
         Assert.Equal(1, akka.GetInt("akka.persistence.journal.sql.parallelism")); // SQLite: one writer
         Assert.Equal(SqliteSynchronous.Normal, settings.Journal.SqliteSynchronous);
+    }
+
+    [Theory]
+    [InlineData("multi-row", false, 100)]
+    [InlineData("multi-row-parameters", true, 100)]
+    [InlineData("row-by-row", false, 0)]
+    public void Journal_insert_setting_reaches_the_sql_journal(string insert, bool parameters, int maxRowByRowSize)
+    {
+        var settings = TestSettings.Create($"akkachat.storage.journal.insert = {insert}");
+        var akka = NodeConfig.AkkaConfig(settings);
+
+        Assert.Equal(parameters, akka.GetBoolean("akka.persistence.journal.sql.prefer-parameters-on-multirow-insert"));
+        Assert.Equal(maxRowByRowSize, akka.GetInt("akka.persistence.journal.sql.max-row-by-row-size"));
+    }
+
+    [Fact]
+    public void Row_by_row_insert_makes_row_by_row_the_sqlite_bulk_copy_of_the_journal_connections()
+    {
+        var settings = TestSettings.Create("akkachat.storage.journal.insert = row-by-row");
+        var options = NodeConfig.JournalOptions(settings).DataOptions!;
+
+        Assert.Equal(BulkCopyType.RowByRow, options.FindOrDefault(SQLiteOptions.Default).BulkCopyType);
+    }
+
+    [Fact]
+    public void Unknown_journal_insert_is_refused_with_its_key()
+    {
+        var e = Assert.Throws<Akka.Configuration.ConfigurationException>(() => TestSettings.Create("akkachat.storage.journal.insert = sometimes"));
+        Assert.Contains("akkachat.storage.journal.insert", e.Message);
     }
 }
