@@ -10,6 +10,7 @@ using AkkaChat.Node.UserDirectory;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Microsoft.Extensions.DependencyInjection;
+using AkkaChat.Node.Diagnostics;
 using ProtocolError = AkkaChat.Protocol.Messages.Error;
 
 namespace AkkaChat.Node.Keys;
@@ -101,7 +102,7 @@ public sealed class KeysModule(KeysSettings settings, IUserDirectory directory) 
 
                 keys.Tell(command, connection.Self);
             },
-            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the key bundle could not be read; try again", phone)));
+            failure => connection.Reply(Overload.Refusal(failure, "the key bundle could not be read; try again", phone)));
     }
 }
 
