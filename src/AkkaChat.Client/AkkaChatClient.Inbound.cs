@@ -38,7 +38,7 @@ public sealed partial class AkkaChatClient
                 break;
             case Error error when error.Ref.Length > 0 && Finish(error.Ref, null, p => p.Completion.TrySetException(new AkkaChatException(error.ErrorCode, error.Message, error.Ref))):
                 break;
-            case Error error when ProtocolRules.ClosesConnection(error.ErrorCode):
+            case Error error when ProtocolRules.ClosesConnection(error.ErrorCode, error.Ref):
                 break; // the connection ends; the session decides what that means
             case Error error:
                 await EmitAsync(0, null, () => new ServerErrorReceived(error.ErrorCode, error.Message, error.Ref));

@@ -25,4 +25,11 @@ public sealed class AkkaChatException : Exception
     /// AUTH_FAILED (the token is no longer valid). The client does not reconnect after them.
     /// </summary>
     public bool IsTerminal => Code is ErrorCode.Replaced or ErrorCode.AuthFailed;
+
+    /// <summary>
+    /// Whether the same request may be sent again later and succeed: RATE_LIMITED and OVERLOADED
+    /// (<see cref="ProtocolRules.IsRetryLater"/>). A send refused so was not acknowledged, and the
+    /// connection stays open; sending it again with the same client_msg_id is safe.
+    /// </summary>
+    public bool IsRetryable => ProtocolRules.IsRetryLater(Code);
 }

@@ -212,4 +212,24 @@ public sealed class FrameErrorTests
     {
         Assert.Equal(closes, ProtocolRules.ClosesConnection(code));
     }
+
+    [Fact]
+    public void Overloaded_closes_the_connection_only_without_a_ref()
+    {
+        Assert.True(ProtocolRules.ClosesConnection(ErrorCode.Overloaded, ""));
+        Assert.False(ProtocolRules.ClosesConnection(ErrorCode.Overloaded, "c-1"));
+        Assert.False(ProtocolRules.ClosesConnection(ErrorCode.RateLimited, "c-1"));
+        Assert.True(ProtocolRules.ClosesConnection(ErrorCode.Replaced, "c-1"));
+    }
+
+    [Theory]
+    [InlineData(ErrorCode.RateLimited, true)]
+    [InlineData(ErrorCode.Overloaded, true)]
+    [InlineData(ErrorCode.Internal, false)]
+    [InlineData(ErrorCode.NotFound, false)]
+    [InlineData(ErrorCode.BadRequest, false)]
+    public void Rate_limited_and_overloaded_are_the_errors_to_retry_later(ErrorCode code, bool retry)
+    {
+        Assert.Equal(retry, ProtocolRules.IsRetryLater(code));
+    }
 }

@@ -213,7 +213,7 @@ public sealed class WireConnection : IAsyncDisposable
 
     private void NoteClosingError(in Frame frame)
     {
-        if (frame.Message is Error error && ProtocolRules.ClosesConnection(error.ErrorCode))
+        if (frame.Message is Error error && ProtocolRules.ClosesConnection(error.ErrorCode, error.Ref))
         {
             Volatile.Write(ref _closingError, error);
         }

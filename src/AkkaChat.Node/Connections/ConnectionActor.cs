@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Contracts;
+using AkkaChat.Node.Diagnostics;
 using AkkaChat.Node.Modules;
 using AkkaChat.Node.Transport;
 using AkkaChat.Protocol;
@@ -544,9 +545,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     }
 
     /// <summary>
-    /// Answers every SEND whose answer is overdue with ERROR{INTERNAL, ref}: it may have been lost on
-    /// its way (a user actor that failed to recover drops what waited for it), and was certainly not
-    /// acknowledged. A late SEND_ACK is still written; resending the same client_msg_id is safe.
+    /// Answers every SEND whose answer is overdue with ERROR{OVERLOADED, ref}: the node did not get
+    /// to it in time (a backlog in the user actor or the journal, or a user actor that failed to
+    /// recover and dropped what waited for it), and it was certainly not acknowledged. The
+    /// connection stays open. A late SEND_ACK is still written; resending the same client_msg_id is
+    /// safe.
     /// </summary>
     private void AnswerOverdueSends()
     {
@@ -562,8 +565,8 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
             if (due <= now)
             {
                 unanswered.Remove(id);
-                Log.Warning("Connection {0} ({1}): no answer to SEND {2} in {3}; answering ERROR{{INTERNAL}}", Id, _phone, id, _settings.SendAnswerTimeoutOrDefault);
-                WriteError(ProtocolError.Of(ErrorCode.Internal, "no answer from the message store; the message may not be stored; send it again", id));
+                OverloadLog.Get(Context.System).Note($"SEND {id} of {_phone} unanswered for {_settings.SendAnswerTimeoutOrDefault}");
+                WriteError(ProtocolError.Of(ErrorCode.Overloaded, "no answer from the message store in time; not acknowledged, send it again later", id));
             }
             else
             {
@@ -623,7 +626,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     /// <summary>Writes an ERROR; the codes after which the protocol closes the connection also close it.</summary>
     private void WriteError(ProtocolError error)
     {
-        if (ProtocolRules.ClosesConnection(error.ErrorCode))
+        if (ProtocolRules.ClosesConnection(error.ErrorCode, error.Ref))
         {
             Fail(error.ErrorCode, error.Message);
             return;

@@ -11,6 +11,7 @@ using AkkaChat.Node.Users;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Microsoft.Extensions.DependencyInjection;
+using AkkaChat.Node.Diagnostics;
 using ProtocolError = AkkaChat.Protocol.Messages.Error;
 
 namespace AkkaChat.Node.Contacts;
@@ -64,7 +65,7 @@ public sealed class ContactsModule(ContactsSettings settings, IAddressBooks book
 
                 connection.Write(registered);
             },
-            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the address book was not stored; sync again")));
+            failure => connection.Reply(Overload.Refusal(failure, "the address book was not stored; sync again")));
     }
 
     private async Task<IReadOnlyDictionary<string, DirectoryEntry>> SyncAsync(string owner, IReadOnlyList<string> book)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using AkkaChat.Node.Diagnostics;
 using AkkaChat.Node.Groups.Contracts;
 using AkkaChat.Node.Groups.Internal;
 using AkkaChat.Node.Presence;
@@ -37,7 +38,8 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
     private bool _passivating;
     private Dictionary<string, ulong>? _stored;
     private Dictionary<string, ulong>? _acknowledged;
-    private Dictionary<object, Action>? _onWriteFailed;
+    private Dictionary<object, Action<Exception?>>? _onWriteFailed;
+    private Exception? _writeFailure;
 
     /// <param name="presence">The presence shard region, which relays group typing to members' sessions (<see cref="ActorRefs.Nobody"/> without the presence module).</param>
     /// <param name="acquaintances">Where the group's members are indexed for presence's privacy rule.</param>
@@ -170,15 +172,15 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
             PersistEvent(
                 decision.Events[i],
                 last && decision.Reply is { } reply ? () => replyTo.Tell(reply) : null,
-                () => replyTo.Tell(AkkaChat.Protocol.Messages.Error.Of(AkkaChat.Protocol.ErrorCode.Internal, "not stored; try again", reference)));
+                cause => replyTo.Tell(Overload.Refusal(cause, "not stored; try again", reference)));
         }
     }
 
-    private void PersistEvent(IMessage @event, Action? onDurable, Action? onFailed = null)
+    private void PersistEvent(IMessage @event, Action? onDurable, Action<Exception?>? onFailed = null)
     {
         if (onFailed is not null)
         {
-            (_onWriteFailed ??= new Dictionary<object, Action>(ReferenceEqualityComparer.Instance)).Add(@event, onFailed);
+            (_onWriteFailed ??= new Dictionary<object, Action<Exception?>>(ReferenceEqualityComparer.Instance)).Add(@event, onFailed);
         }
 
         var items = _state.Apply(@event);
@@ -349,30 +351,37 @@ public sealed class GroupActor : UntypedPersistentActor, IWithTimers
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        NotifyWriteFailed(@event);
+        NotifyWriteFailed(@event, cause);
+        if (Overload.IsCause(cause))
+        {
+            OverloadLog.Get(Context.System).Note($"journal write of {PersistenceId} failed: {cause.Message}");
+            return; // Akka.Persistence stops the actor all the same; one rate-limited warning instead of an error line per message
+        }
+
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        NotifyWriteFailed(@event);
+        NotifyWriteFailed(@event, cause);
         base.OnPersistRejected(cause, @event, sequenceNr);
         throw new InvalidOperationException($"the journal rejected event {sequenceNr} of {PersistenceId}; recovering", cause);
     }
 
-    private void NotifyWriteFailed(object @event)
+    private void NotifyWriteFailed(object @event, Exception cause)
     {
+        _writeFailure = cause;
         if (_onWriteFailed is not null && _onWriteFailed.Remove(@event, out var onFailed))
         {
-            onFailed();
+            onFailed(cause);
         }
     }
 
     protected override void PostStop()
     {
-        foreach (var onFailed in _onWriteFailed?.Values ?? (IEnumerable<Action>)[])
+        foreach (var onFailed in _onWriteFailed?.Values ?? (IEnumerable<Action<Exception?>>)[])
         {
-            onFailed();
+            onFailed(_writeFailure);
         }
 
         _onWriteFailed?.Clear();

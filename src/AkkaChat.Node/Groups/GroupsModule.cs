@@ -11,6 +11,7 @@ using AkkaChat.Node.Users;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Microsoft.Extensions.DependencyInjection;
+using AkkaChat.Node.Diagnostics;
 using ProtocolError = AkkaChat.Protocol.Messages.Error;
 
 namespace AkkaChat.Node.Groups;
@@ -122,7 +123,7 @@ public sealed class GroupsModule(GroupSettings settings, ShardingSettings shardi
 
                 then();
             },
-            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the user directory could not be read; try again", requestId)));
+            failure => connection.Reply(Overload.Refusal(failure, "the user directory could not be read; try again", requestId)));
     }
 
     private static List<string>? ParsePhones(IEnumerable<string> texts, string requestId, IConnection connection)

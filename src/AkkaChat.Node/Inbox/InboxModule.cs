@@ -8,6 +8,7 @@ using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Users;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
+using AkkaChat.Node.Diagnostics;
 using ProtocolError = AkkaChat.Protocol.Messages.Error;
 
 namespace AkkaChat.Node.Inbox;
@@ -126,7 +127,7 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
                 users.Tell(submit, connection.Self);
                 chats.Tell(chat, Akka.Actor.ActorRefs.NoSender);
             },
-            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the message was not stored; send it again", send.ClientMsgId)));
+            failure => connection.Reply(Overload.Refusal(failure, "the message was not stored; send it again", send.ClientMsgId)));
     }
 }
 

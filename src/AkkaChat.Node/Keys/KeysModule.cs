@@ -11,6 +11,7 @@ using AkkaChat.Node.UserDirectory;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Microsoft.Extensions.DependencyInjection;
+using AkkaChat.Node.Diagnostics;
 using ProtocolError = AkkaChat.Protocol.Messages.Error;
 
 namespace AkkaChat.Node.Keys;
@@ -95,7 +96,7 @@ public sealed class KeysModule(KeysSettings settings, ShardingSettings sharding,
 
                 keys.Tell(command, connection.Self);
             },
-            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the key bundle could not be read; try again", phone)));
+            failure => connection.Reply(Overload.Refusal(failure, "the key bundle could not be read; try again", phone)));
     }
 }
 

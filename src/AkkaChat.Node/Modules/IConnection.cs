@@ -45,7 +45,7 @@ public interface IConnection
     /// <summary>
     /// A SEND with <paramref name="clientMsgId"/> was handed on: its SEND_ACK or ERROR (ref =
     /// client_msg_id) is owed. If none is written within akkachat.connection.send-answer-timeout,
-    /// the connection answers ERROR{INTERNAL, ref=client_msg_id} itself.
+    /// the connection answers ERROR{OVERLOADED, ref=client_msg_id} itself and stays open.
     /// </summary>
     void AwaitAnswer(string clientMsgId);
 

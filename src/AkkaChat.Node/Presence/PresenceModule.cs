@@ -11,6 +11,7 @@ using AkkaChat.Node.Users;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Microsoft.Extensions.DependencyInjection;
+using AkkaChat.Node.Diagnostics;
 using PresenceFrame = AkkaChat.Protocol.Messages.Presence;
 using ProtocolError = AkkaChat.Protocol.Messages.Error;
 
@@ -91,7 +92,7 @@ public sealed class PresenceModule(PresenceSettings settings, ShardingSettings s
                     }
                 }
             },
-            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "presence is unavailable; subscribe again")));
+            failure => connection.Reply(Overload.Refusal(failure, "presence is unavailable; subscribe again")));
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ using AkkaChat.Node.Modules;
 using AkkaChat.Node.Users;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
+using AkkaChat.Node.Diagnostics;
 using ProtocolError = AkkaChat.Protocol.Messages.Error;
 
 namespace AkkaChat.Node.Registration;
@@ -75,7 +76,7 @@ public sealed class RegistrationModule(IUserDirectory directory, AkkaChatSetting
                 ConfirmIfPending(entry, users, connection);
                 connection.BeginLogin(login.Phone, users, command);
             },
-            failure => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "login is unavailable; try again")));
+            failure => connection.Reply(Overload.Refusal(failure, "login is unavailable; try again")));
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ using AkkaChat.Node.Users;
 using AkkaChat.Protocol;
 using AkkaChat.Protocol.Messages;
 using Microsoft.Extensions.DependencyInjection;
+using AkkaChat.Node.Diagnostics;
 using ProtocolError = AkkaChat.Protocol.Messages.Error;
 
 // The namespace is Statuses, not Status: a namespace AkkaChat.Node.Status would hide Akka's
@@ -78,7 +79,7 @@ public sealed class StatusModule(AkkaChatSettings node, StatusSettings settings,
         connection.Await(
             PostAsync(status, users),
             stored => connection.Write(new SendAck { ClientMsgId = post.RequestId, ServerMsgId = stored.StatusId, ServerTimeMs = stored.PostedAtMs }),
-            _ => connection.Reply(ProtocolError.Of(ErrorCode.Internal, "the status did not reach every contact; post it again with the same request_id", post.RequestId)));
+            failure => connection.Reply(Overload.Refusal(failure, "the status did not reach every contact; post it again with the same request_id", post.RequestId)));
     }
 
     /// <summary>Stores the status, then queues it for each registered mutual contact and waits until every queue holds it.</summary>

@@ -55,7 +55,10 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     private ulong _durableUpTo;
     private int _pendingWrites;
     // What to do when an event in flight is not stored, by event (reference): answer its sender.
-    private Dictionary<object, Action>? _onWriteFailed;
+    private Dictionary<object, Action<Exception?>>? _onWriteFailed;
+
+    /// <summary>Why the last journal write failed: the cause told to writes still in flight when the actor stops.</summary>
+    private Exception? _writeFailure;
     // Outbox ids whose receipts the senders' queues confirmed, waiting to be journaled together.
     private HashSet<ulong>? _confirmed;
     private int _eventsSinceSnapshot;
@@ -323,7 +326,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         PersistEvent(
             login,
             _ => AttachLoggedIn(connection, token),
-            onFailed: () => connection.Tell(Error.Of(ErrorCode.Internal, "the login could not be stored; try again")));
+            onFailed: cause => connection.Tell(Overload.Refusal(cause, "the login could not be stored; try again")));
     }
 
     private void AttachLoggedIn(IActorRef connection, ByteString token)
@@ -442,7 +445,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
             Log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
             Push();
-        }, onFailed: () => replyTo.Tell(Error.Of(ErrorCode.Internal, "the message was not stored; send it again", submit.ClientMsgId)));
+        }, onFailed: cause => replyTo.Tell(Overload.Refusal(cause, "the message was not stored; send it again", submit.ClientMsgId)));
     }
 
     private void HandleStoreReceipt(StoreReceipt store)
@@ -647,12 +650,12 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     /// Applies <paramref name="event"/> now and journals it; <paramref name="then"/> runs once it is
     /// durable (callbacks run in the order the events were decided).
     /// </summary>
-    private void PersistEvent<TEvent>(TEvent @event, Action<TEvent> then, Action? onFailed = null)
+    private void PersistEvent<TEvent>(TEvent @event, Action<TEvent> then, Action<Exception?>? onFailed = null)
         where TEvent : class, IMessage
     {
         if (onFailed is not null)
         {
-            (_onWriteFailed ??= new Dictionary<object, Action>(ReferenceEqualityComparer.Instance)).Add(@event, onFailed);
+            (_onWriteFailed ??= new Dictionary<object, Action<Exception?>>(ReferenceEqualityComparer.Instance)).Add(@event, onFailed);
         }
 
         _state.Apply(@event);
@@ -671,26 +674,44 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
+        // Akka.Persistence stops this actor after this; the next command recovers it from the journal.
         Metrics.JournalFailures.Add(1);
-        NotifyWriteFailed(@event);
-        base.OnPersistFailure(cause, @event, sequenceNr); // stops this actor; the next command recovers it from the journal
+        NotifyWriteFailed(@event, cause);
+        if (Overload.IsCause(cause))
+        {
+            OverloadLog.Get(Context.System).Note($"journal write of {PersistenceId} failed: {cause.Message}");
+            return; // one rate-limited warning for all of them, not an error line per message
+        }
+
+        base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         Metrics.JournalFailures.Add(1);
-        NotifyWriteFailed(@event);
+        NotifyWriteFailed(@event, cause);
+        if (Overload.IsCause(cause))
+        {
+            // The state already holds the rejected event: stop, as after a failed write, and the next
+            // command recovers from the journal (no restart, whose error line would come per message).
+            OverloadLog.Get(Context.System).Note($"journal write of {PersistenceId} rejected: {cause.Message}");
+            Context.Stop(Self);
+            return;
+        }
+
         base.OnPersistRejected(cause, @event, sequenceNr);
+
         // The state already holds the rejected event: start over from the journal.
         throw new InvalidOperationException($"the journal rejected event {sequenceNr} of {PersistenceId}; recovering", cause);
     }
 
     /// <summary>Tells whoever waits for <paramref name="event"/> that it was not stored (a SEND's sender: an ERROR, never a SEND_ACK).</summary>
-    private void NotifyWriteFailed(object @event)
+    private void NotifyWriteFailed(object @event, Exception cause)
     {
+        _writeFailure = cause;
         if (_onWriteFailed is not null && _onWriteFailed.Remove(@event, out var onFailed))
         {
-            onFailed();
+            onFailed(cause);
         }
     }
 
@@ -701,7 +722,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         {
             foreach (var onFailed in pending.Values)
             {
-                onFailed();
+                onFailed(_writeFailure);
             }
 
             pending.Clear();

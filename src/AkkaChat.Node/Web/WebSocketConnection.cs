@@ -175,7 +175,7 @@ internal sealed class WebSocketConnection
             ErrorCode.Overloaded => (WebSocketCloseStatus)1013, // Try Again Later
             _ => WebSocketCloseStatus.NormalClosure,
         };
-        if (ProtocolRules.ClosesConnection(error.ErrorCode) && _closeStatus == WebSocketCloseStatus.NormalClosure)
+        if (ProtocolRules.ClosesConnection(error.ErrorCode, error.Ref) && _closeStatus == WebSocketCloseStatus.NormalClosure)
         {
             SetClose(status, error.ErrorCode.ToString().ToUpperInvariant());
         }

@@ -236,7 +236,7 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
-    public void A_send_left_unanswered_for_the_send_answer_timeout_is_answered_internal_with_its_client_msg_id()
+    public void A_send_left_unanswered_for_the_send_answer_timeout_is_answered_overloaded_with_its_client_msg_id_and_the_connection_stays_open()
     {
         var settings = Settings with { Connection = Settings.Connection with { SendAnswerTimeout = TimeSpan.FromMilliseconds(500) } };
         var (connection, stage, users) = OpenLoggedIn(settings: settings);
@@ -247,14 +247,41 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
         users.Reply(new SendAck { ClientMsgId = "answered", ServerMsgId = "srv-1" });
         Assert.Equal("answered", ExpectFrame<SendAck>(stage).ClientMsgId);
 
-        // This one's SubmitMessage is lost on its way (nobody answers it).
+        // This one's SubmitMessage is stuck in a backlog or lost on its way (nobody answers it).
         connection.Tell(Received(new Send { ClientMsgId = "lost", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("b") }));
         users.ExpectMsg<SubmitMessage>();
         ExpectHandled(stage);
 
         var error = ExpectFrame<Error>(stage);
-        Assert.Equal((ErrorCode.Internal, "lost"), (error.ErrorCode, error.Ref));
-        stage.ExpectNoMsg(TimeSpan.FromSeconds(1)); // the answered SEND gets no ERROR, and the connection stays
+        Assert.Equal((ErrorCode.Overloaded, "lost"), (error.ErrorCode, error.Ref));
+        stage.ExpectNoMsg(TimeSpan.FromSeconds(1)); // the answered SEND gets no ERROR, and the connection is not closed
+
+        connection.Tell(Received(new Send { ClientMsgId = "lost", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("b") }));
+        users.ExpectMsg<SubmitMessage>();
+        ExpectHandled(stage);
+        users.Reply(new SendAck { ClientMsgId = "lost", ServerMsgId = "srv-2" });
+        Assert.Equal("lost", ExpectFrame<SendAck>(stage).ClientMsgId);
+    }
+
+    [Fact]
+    public void A_send_the_user_actor_refuses_as_overloaded_is_answered_overloaded_with_its_ref_and_the_connection_stays_open_for_the_next_send()
+    {
+        var (connection, stage, users) = OpenLoggedIn();
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("a") }));
+        users.ExpectMsg<SubmitMessage>();
+        ExpectHandled(stage);
+        users.Reply(Error.Of(ErrorCode.Overloaded, "the node is overloaded; not stored, send it again later", "c-1"));
+
+        var error = ExpectFrame<Error>(stage);
+        Assert.Equal((ErrorCode.Overloaded, "c-1"), (error.ErrorCode, error.Ref));
+        stage.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // no Close: OVERLOADED with a ref keeps the connection
+
+        connection.Tell(Received(new Send { ClientMsgId = "c-1", To = Alice, Kind = (uint)MessageKind.Text, Body = ByteString.CopyFromUtf8("a") }));
+        users.ExpectMsg<SubmitMessage>();
+        ExpectHandled(stage);
+        users.Reply(new SendAck { ClientMsgId = "c-1", ServerMsgId = "srv-1" });
+        Assert.Equal("c-1", ExpectFrame<SendAck>(stage).ClientMsgId);
     }
 
     [Fact]

@@ -105,6 +105,101 @@ public sealed class JournalFailureTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(["first", "second"], delivered.Select(d => d.Body.ToStringUtf8()));
     }
 
+    [Fact]
+    public async Task A_send_whose_write_the_full_journal_queue_refuses_gets_overloaded_with_its_ref_no_send_ack_and_succeeds_when_sent_again()
+    {
+        var alice = StartUser(Alice);
+        var token = Register(alice, Alice);
+        var sender = CreateTestProbe();
+        alice.Tell(Submit("c-1", "first"), sender.Ref);
+        var firstAck = sender.ExpectMsg<SendAck>();
+
+        // What Akka.Persistence.Sql raises when storage.journal.buffer-size rows already wait.
+        await _journal.OnWrite.SetInterceptorAsync(new Throwing(() =>
+            new Exception("Failed to enqueue journal row batch write, the queue buffer was full (1 elements)")));
+        Watch(alice);
+        alice.Tell(Submit("c-2", "second"), sender.Ref);
+
+        var error = sender.ExpectMsg<Error>();
+        Assert.Equal((ErrorCode.Overloaded, "c-2"), (error.ErrorCode, error.Ref));
+        sender.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // never a SEND_ACK for it
+        ExpectTerminated(alice);
+
+        await _journal.OnWrite.Pass();
+        var recovered = StartUser(Alice);
+        recovered.Tell(Submit("c-2", "second"), sender.Ref);
+        var secondAck = sender.ExpectMsg<SendAck>();
+
+        var session = CreateTestProbe();
+        recovered.Tell(new Login { Phone = Alice, Token = token }, session.Ref);
+        session.ExpectMsg<AuthOk>();
+        var delivered = new[] { session.ExpectMsg<Deliver>(), session.ExpectMsg<Deliver>() };
+        Assert.Equal([firstAck.ServerMsgId, secondAck.ServerMsgId], delivered.Select(d => d.ServerMsgId));
+        session.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // nothing else: the refused SEND was stored once, when sent again
+    }
+
+    [Fact]
+    public async Task A_send_whose_write_the_open_journal_circuit_breaker_refuses_gets_overloaded_with_its_ref()
+    {
+        var alice = StartUser(Alice);
+        Register(alice, Alice);
+        var sender = CreateTestProbe();
+
+        await _journal.OnWrite.SetInterceptorAsync(new Throwing(() => new Akka.Pattern.OpenCircuitException("Circuit Breaker is open; calls are failing fast")));
+        alice.Tell(Submit("c-1", "refused"), sender.Ref);
+
+        var error = sender.ExpectMsg<Error>();
+        Assert.Equal((ErrorCode.Overloaded, "c-1"), (error.ErrorCode, error.Ref));
+        sender.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task A_send_whose_write_times_out_in_the_journal_circuit_breaker_gets_overloaded_with_its_ref()
+    {
+        var alice = StartUser(Alice);
+        Register(alice, Alice);
+        var sender = CreateTestProbe();
+
+        await _journal.OnWrite.SetInterceptorAsync(new Throwing(() => new TimeoutException("Execution did not complete within the time allotted 10000 ms")));
+        alice.Tell(Submit("c-1", "late"), sender.Ref);
+
+        var error = sender.ExpectMsg<Error>();
+        Assert.Equal((ErrorCode.Overloaded, "c-1"), (error.ErrorCode, error.Ref));
+        sender.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task Many_sends_refused_as_overloaded_are_logged_as_one_warning_and_no_error_line()
+    {
+        var users = Enumerable.Range(0, 20).Select(i => $"+4477009001{i:00}").Select(phone =>
+        {
+            var user = StartUser(phone);
+            Register(user, phone);
+            return (Phone: phone, Actor: user);
+        }).ToList();
+        await _journal.OnWrite.SetInterceptorAsync(new Throwing(() =>
+            new Exception("Failed to enqueue journal row batch write, the queue buffer was full (1 elements)")));
+        var sender = CreateTestProbe();
+
+        await EventFilter.Error().ExpectAsync(0, async () =>
+        {
+            await EventFilter.Warning(contains: "ERROR{OVERLOADED}").ExpectAsync(1, async () =>
+            {
+                foreach (var (phone, user) in users)
+                {
+                    user.Tell(Submit("c-1", "refused", phone), sender.Ref);
+                    Assert.Equal(ErrorCode.Overloaded, (await sender.ExpectMsgAsync<Error>()).ErrorCode);
+                }
+            });
+        });
+    }
+
+    /// <summary>A write interceptor that fails every write with the exception <paramref name="cause"/> makes.</summary>
+    private sealed class Throwing(Func<Exception> cause) : IJournalInterceptor
+    {
+        public Task InterceptAsync(IPersistentRepresentation message) => Task.FromException(cause());
+    }
+
     private IActorRef StartUser(string phone) =>
         Sys.ActorOf(UserActor.Props(phone, Settings, _users.Ref, _sms, _directory, TimeProvider.System));
 
@@ -119,9 +214,9 @@ public sealed class JournalFailureTests : Akka.TestKit.Xunit2.TestKit
         return token;
     }
 
-    private static SubmitMessage Submit(string clientMsgId, string body) => new()
+    private static SubmitMessage Submit(string clientMsgId, string body, string to = Alice) => new()
     {
-        Phone = Alice,
+        Phone = to,
         From = Me,
         ClientMsgId = clientMsgId,
         Kind = (uint)MessageKind.Text,
