@@ -31,9 +31,6 @@ namespace AkkaChat.Node.Connections;
 /// </summary>
 public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
 {
-    /// <summary>Longest wait between idle checks, so a hot-reloaded idle-timeout applies soon.</summary>
-    private static readonly TimeSpan MaxIdleCheckInterval = TimeSpan.FromSeconds(10);
-
     private readonly ConnectionSettings _settings;
     private readonly RuntimeSettingsSource _runtime;
     private readonly IActorRef _users;
@@ -120,8 +117,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
             _stage = attached.Stage;
             _openedAtMs = Environment.TickCount64;
             Log.Debug("Connection {0} from {1} opened", Id, _remote);
-            var idleTimeout = _runtime.Current.IdleTimeout;
-            ScheduleIdleCheck(idleTimeout < _settings.LoginTimeoutOrDefault ? idleTimeout : _settings.LoginTimeoutOrDefault);
+            var sweep = IdleSweep.Get(Context.System);
+            sweep.WhenSilent(Self, _runtime, _lastReceivedMs);
+            sweep.WhenLoginDue(Self, _openedAtMs + (long)_settings.LoginTimeoutOrDefault.TotalMilliseconds);
             Become(State.AwaitingAuth);
             return;
         }
@@ -273,8 +271,11 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 Log.Debug("Connection {0} ({1}) {2}", Id, _phone ?? "not logged in", disconnected.Reason);
                 Context.Stop(Self);
                 break;
-            case IdleCheck:
-                CheckIdle();
+            case IdleSweep.Silent:
+                CheckSilence();
+                break;
+            case IdleSweep.LoginDue:
+                CheckLoginDeadline();
                 break;
             case Awaited awaited:
                 ContinueAfterWait(awaited);
@@ -649,43 +650,47 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     // ---- idle timeout and login deadline ----
 
     /// <summary>
-    /// Closes a connection silent for the idle timeout (IDLE_TIMEOUT), and one still not logged in
-    /// <c>connection.login-timeout</c> after it opened, however many PINGs it sent (UNAUTHENTICATED:
-    /// the spec's code for "not logged in", docs/protocol.md). Silence is checked first, so a silent
-    /// connection gets IDLE_TIMEOUT as the spec says. One timer serves both deadlines, so the login
-    /// deadline costs a connection no timer of its own. A login in flight (Authenticating) is bounded
-    /// by auth-timeout instead, and a logged-in connection has no login deadline.
+    /// The node's <see cref="IdleSweep"/> says this connection may have been silent for the idle
+    /// timeout: close it with IDLE_TIMEOUT if so, before login or after; otherwise hand the sweep the
+    /// time of the last frame received. The timeout is read now, so a reloaded one applies.
     /// </summary>
-    private void CheckIdle()
+    private void CheckSilence()
     {
-        var now = Environment.TickCount64;
         var idleTimeout = _runtime.Current.IdleTimeout;
-        var idle = TimeSpan.FromMilliseconds(now - _lastReceivedMs);
-        if (idle >= idleTimeout)
+        if (TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastReceivedMs) >= idleTimeout)
         {
             Fail(ErrorCode.IdleTimeout, $"nothing received for {idleTimeout}");
             return;
         }
 
-        var next = idleTimeout - idle;
-        if (_state is State.AwaitingAuth)
-        {
-            var loginTimeout = _settings.LoginTimeoutOrDefault;
-            var open = TimeSpan.FromMilliseconds(now - _openedAtMs);
-            if (open >= loginTimeout)
-            {
-                Fail(ErrorCode.Unauthenticated, $"not logged in within {loginTimeout} of connecting");
-                return;
-            }
-
-            next = loginTimeout - open < next ? loginTimeout - open : next;
-        }
-
-        ScheduleIdleCheck(next);
+        IdleSweep.Get(Context.System).WhenSilent(Self, _runtime, _lastReceivedMs);
     }
 
-    private void ScheduleIdleCheck(TimeSpan after) =>
-        Timers.StartSingleTimer(IdleCheck.Instance, IdleCheck.Instance, after < MaxIdleCheckInterval ? after : MaxIdleCheckInterval);
+    /// <summary>
+    /// <c>connection.login-timeout</c> has passed since the connection opened: one still not logged
+    /// in is closed however many PINGs it sent (UNAUTHENTICATED: the spec's code for "not logged in",
+    /// docs/protocol.md), or with IDLE_TIMEOUT if it is also silent, as the spec says for silence. A
+    /// login in flight (Authenticating) is bounded by auth-timeout instead, and a logged-in
+    /// connection has no login deadline.
+    /// </summary>
+    private void CheckLoginDeadline()
+    {
+        if (_state is not State.AwaitingAuth)
+        {
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        var idleTimeout = _runtime.Current.IdleTimeout;
+        if (TimeSpan.FromMilliseconds(now - _lastReceivedMs) >= idleTimeout)
+        {
+            Fail(ErrorCode.IdleTimeout, $"nothing received for {idleTimeout}");
+            return;
+        }
+
+        var loginTimeout = _settings.LoginTimeoutOrDefault;
+        Fail(ErrorCode.Unauthenticated, $"not logged in within {loginTimeout} of connecting");
+    }
 
     /// <summary>The node is stopping: close the socket cleanly, without an ERROR.</summary>
     public sealed class NodeShuttingDown
@@ -700,11 +705,6 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     public sealed record Kick(string Reason);
 
     // ---- self messages ----
-
-    private sealed class IdleCheck
-    {
-        public static readonly IdleCheck Instance = new();
-    }
 
     private sealed class AuthTimedOut
     {

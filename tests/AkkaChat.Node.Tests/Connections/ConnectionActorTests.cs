@@ -419,6 +419,36 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void A_reloaded_idle_timeout_applies_to_a_logged_in_connection_already_open()
+    {
+        var runtime = new RuntimeSettingsSource(Settings.Runtime with { IdleTimeout = TimeSpan.FromMinutes(5) });
+        var (_, stage, _) = OpenLoggedIn(runtime);
+        stage.ExpectNoMsg(TimeSpan.FromMilliseconds(600)); // past a few sweeps: the 5 min timeout holds
+
+        runtime.Update(runtime.Current with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+
+        Assert.Equal(ErrorCode.IdleTimeout, ExpectFrame<Error>(stage, TimeSpan.FromSeconds(3)).ErrorCode);
+        stage.ExpectMsg<ConnectionStage.Close>();
+    }
+
+    [Fact]
+    public void A_connection_that_keeps_receiving_frames_is_not_closed_at_the_idle_timeout()
+    {
+        var runtime = new RuntimeSettingsSource(Settings.Runtime with { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        var (connection, stage, _) = OpenLoggedIn(runtime);
+
+        for (var nonce = 1UL; nonce <= 15; nonce++) // 1.5 s, three idle timeouts
+        {
+            connection.Tell(Received(new Ping { Nonce = nonce }));
+            Assert.Equal(nonce, ExpectFrame<Pong>(stage).Nonce);
+            ExpectHandled(stage);
+            Thread.Sleep(100); // the client's ping cadence, not a wait for a condition
+        }
+
+        Assert.Equal(ErrorCode.IdleTimeout, ExpectFrame<Error>(stage, TimeSpan.FromSeconds(3)).ErrorCode); // then silent
+    }
+
+    [Fact]
     public void A_connection_that_keeps_pinging_but_never_logs_in_is_closed_as_unauthenticated_at_the_login_deadline()
     {
         var loginTimeout = TimeSpan.FromSeconds(1);
