@@ -215,6 +215,51 @@ public sealed partial class InboxState
 
     public void Apply(object @event)
     {
+        ApplyOwnChange(@event);
+        RemoveConfirmed(@event switch
+        {
+            MessageQueued e => e.ConfirmedOutboxIds,
+            ReceiptQueued e => e.ConfirmedOutboxIds,
+            ItemsAcknowledged e => e.ConfirmedOutboxIds,
+            MessagesRead e => e.ConfirmedOutboxIds,
+            ReceiptsConfirmed e => e.OutboxIds,
+            _ => null,
+        });
+    }
+
+    /// <summary>
+    /// Puts <paramref name="confirmedOutboxIds"/> into <paramref name="event"/> when it can carry
+    /// them (the events with confirmed_outbox_ids); false when it cannot and they need an event of their own.
+    /// </summary>
+    public static bool TryCarryConfirmations(object @event, IEnumerable<ulong> confirmedOutboxIds)
+    {
+        var carrier = @event switch
+        {
+            MessageQueued e => e.ConfirmedOutboxIds,
+            ReceiptQueued e => e.ConfirmedOutboxIds,
+            ItemsAcknowledged e => e.ConfirmedOutboxIds,
+            MessagesRead e => e.ConfirmedOutboxIds,
+            _ => null,
+        };
+        carrier?.Add(confirmedOutboxIds);
+        return carrier is not null;
+    }
+
+    private void RemoveConfirmed(IEnumerable<ulong>? outboxIds)
+    {
+        if (outboxIds is null)
+        {
+            return;
+        }
+
+        foreach (var id in outboxIds)
+        {
+            _outbox.Remove(id);
+        }
+    }
+
+    private void ApplyOwnChange(object @event)
+    {
         switch (@event)
         {
             case MessageQueued queued:
@@ -264,13 +309,8 @@ public sealed partial class InboxState
             case StatusUpdatesExpired statuses:
                 ApplyStatusesExpired(statuses);
                 break;
-            case ReceiptsConfirmed confirmed:
-                foreach (var id in confirmed.OutboxIds)
-                {
-                    _outbox.Remove(id);
-                }
-
-                break;
+            case ReceiptsConfirmed:
+                break; // its ids are removed with those the other events carry
             case ItemsExpired expired:
                 while (Inbox.Count > 0 && Inbox.FirstSeq <= expired.UpToSeq)
                 {

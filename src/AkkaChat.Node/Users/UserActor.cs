@@ -530,9 +530,12 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// A sender's queue stored one of this user's receipts. Confirmations are journaled in batches
-    /// (at most akkachat.delivery.max-confirmation-batch, after akkachat.delivery.receipt-confirmation-delay):
-    /// one event instead of one per receipt. Until then the receipt is not resent.
+    /// A sender's queue stored one of this user's receipts. Confirmations wait, for at most
+    /// akkachat.delivery.receipt-confirmation-delay and akkachat.delivery.max-confirmation-batch of
+    /// them, to ride in the next event this user journals anyway (<see cref="CarryConfirmations"/>);
+    /// only when none comes are they journaled as a ReceiptsConfirmed of their own. Until then the
+    /// receipt is not resent; after a crash it is, and the sender's queue drops it as a duplicate
+    /// (its dedup window holds the receipt's key).
     /// </summary>
     private void HandleReceiptStored(ReceiptStored stored)
     {
@@ -544,6 +547,19 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         else if (!Timers.IsTimerActive(FlushConfirmations.Instance))
         {
             Timers.StartSingleTimer(FlushConfirmations.Instance, FlushConfirmations.Instance, _settings.ReceiptConfirmationDelay);
+        }
+    }
+
+    /// <summary>
+    /// Moves the confirmations waiting in <see cref="_confirmed"/> into <paramref name="event"/> when
+    /// it is an event that carries them, so they cost no journal row of their own.
+    /// </summary>
+    private void CarryConfirmations(object @event)
+    {
+        if (_confirmed is { Count: > 0 } confirmed && InboxState.TryCarryConfirmations(@event, confirmed))
+        {
+            _confirmed = null;
+            Timers.Cancel(FlushConfirmations.Instance);
         }
     }
 
@@ -658,6 +674,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             (_onWriteFailed ??= new Dictionary<object, Action<Exception?>>(ReferenceEqualityComparer.Instance)).Add(@event, onFailed);
         }
 
+        CarryConfirmations(@event);
         _state.Apply(@event);
         _pendingWrites++;
         _eventsSinceSnapshot++;

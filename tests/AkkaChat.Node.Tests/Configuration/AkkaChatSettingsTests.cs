@@ -163,7 +163,7 @@ public sealed class AkkaChatSettingsTests
         Assert.Equal(256, Defaults.DeliveryWindow);
         Assert.Equal(4096, Defaults.DedupWindow);
         Assert.Equal(200, Defaults.SnapshotAfter);
-        Assert.Equal(TimeSpan.FromSeconds(1), Defaults.ReceiptConfirmationDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), Defaults.ReceiptConfirmationDelay);
         Assert.Equal(TimeSpan.FromMinutes(2), Defaults.PassivateAfter);
         Assert.Equal(TimeSpan.FromDays(30), Defaults.RetentionMaxAge);
         Assert.Equal(TimeSpan.FromSeconds(2), Defaults.ConfigReloadInterval);

@@ -21,7 +21,7 @@ namespace AkkaChat.Node.Tests.Users;
 /// directory. The actor is created directly, without sharding: replies go to the sender, and the
 /// probe standing in for the shard region receives what the actor sends to other users.
 /// </summary>
-public sealed class UserActorTests : Akka.TestKit.Xunit2.TestKit
+public sealed partial class UserActorTests : Akka.TestKit.Xunit2.TestKit
 {
     private const string Me = "+14155550100";
     private const string Alice = "+447700900123";

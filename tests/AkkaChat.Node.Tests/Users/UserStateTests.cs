@@ -218,6 +218,29 @@ public sealed class UserStateTests
     }
 
     [Fact]
+    public void Confirmations_carried_by_a_queued_message_or_an_ack_leave_the_outbox_with_that_event()
+    {
+        Register();
+        Submit(Alice, "a-1", "m", nowMs: 1);
+        Submit(Alice, "a-2", "m", nowMs: 2);
+        Apply(_state.DecideAcknowledge(2, 2, nowMs: 3)!);
+        Assert.Equal(new ulong[] { 1, 2 }, _state.Outbox.Select(e => e.Id));
+
+        var next = _state.DecideSubmit(SubmitFrom(Bob, "b-1", "m"), "srv-b-1", nowMs: 4, out _)!;
+        Assert.True(InboxState.TryCarryConfirmations(next, new ulong[] { 1 }));
+        Apply(next);
+        Assert.Equal(new ulong[] { 2 }, _state.Outbox.Select(e => e.Id));
+
+        // The ACK's own receipt (id 3) enters the outbox, the confirmation it carries (id 2) leaves it.
+        var ack = _state.DecideAcknowledge(3, 3, nowMs: 5)!;
+        Assert.True(InboxState.TryCarryConfirmations(ack, new ulong[] { 2 }));
+        Apply(ack);
+        Assert.Equal(new ulong[] { 3 }, _state.Outbox.Select(e => e.Id));
+
+        Assert.False(InboxState.TryCarryConfirmations(new ItemsExpired { UpToSeq = 1, Count = 1 }, new ulong[] { 3 }));
+    }
+
+    [Fact]
     public void Expiry_drops_only_items_older_than_the_max_age_from_the_front_and_counts_them()
     {
         const long maxAge = 1_000;
