@@ -216,16 +216,18 @@ public sealed partial class InboxState
     public void Apply(object @event)
     {
         ApplyOwnChange(@event);
-        RemoveConfirmed(@event switch
-        {
-            MessageQueued e => e.ConfirmedOutboxIds,
-            ReceiptQueued e => e.ConfirmedOutboxIds,
-            ItemsAcknowledged e => e.ConfirmedOutboxIds,
-            MessagesRead e => e.ConfirmedOutboxIds,
-            ReceiptsConfirmed e => e.OutboxIds,
-            _ => null,
-        });
+        RemoveConfirmed(@event is ReceiptsConfirmed confirmed ? confirmed.OutboxIds : ConfirmationsCarriedBy(@event));
     }
+
+    /// <summary>The confirmed_outbox_ids of the events that carry receipt confirmations; null for any other event.</summary>
+    private static Google.Protobuf.Collections.RepeatedField<ulong>? ConfirmationsCarriedBy(object @event) => @event switch
+    {
+        MessageQueued e => e.ConfirmedOutboxIds,
+        ReceiptQueued e => e.ConfirmedOutboxIds,
+        ItemsAcknowledged e => e.ConfirmedOutboxIds,
+        MessagesRead e => e.ConfirmedOutboxIds,
+        _ => null,
+    };
 
     /// <summary>
     /// Puts <paramref name="confirmedOutboxIds"/> into <paramref name="event"/> when it can carry
@@ -233,14 +235,7 @@ public sealed partial class InboxState
     /// </summary>
     public static bool TryCarryConfirmations(object @event, IEnumerable<ulong> confirmedOutboxIds)
     {
-        var carrier = @event switch
-        {
-            MessageQueued e => e.ConfirmedOutboxIds,
-            ReceiptQueued e => e.ConfirmedOutboxIds,
-            ItemsAcknowledged e => e.ConfirmedOutboxIds,
-            MessagesRead e => e.ConfirmedOutboxIds,
-            _ => null,
-        };
+        var carrier = ConfirmationsCarriedBy(@event);
         carrier?.Add(confirmedOutboxIds);
         return carrier is not null;
     }

@@ -434,15 +434,18 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     [Fact]
     public void A_connection_that_keeps_receiving_frames_is_not_closed_at_the_idle_timeout()
     {
-        var runtime = new RuntimeSettingsSource(Settings.Runtime with { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        var idleTimeout = TimeSpan.FromSeconds(1);
+        var runtime = new RuntimeSettingsSource(Settings.Runtime with { IdleTimeout = idleTimeout });
         var (connection, stage, _) = OpenLoggedIn(runtime);
 
-        for (var nonce = 1UL; nonce <= 15; nonce++) // 1.5 s, three idle timeouts
+        // A PING every 100 ms for three idle timeouts; between two PINGs the node sends nothing (no IDLE_TIMEOUT).
+        var pinging = System.Diagnostics.Stopwatch.StartNew();
+        for (var nonce = 1UL; pinging.Elapsed < idleTimeout * 3; nonce++)
         {
             connection.Tell(Received(new Ping { Nonce = nonce }));
             Assert.Equal(nonce, ExpectFrame<Pong>(stage).Nonce);
             ExpectHandled(stage);
-            Thread.Sleep(100); // the client's ping cadence, not a wait for a condition
+            stage.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         }
 
         Assert.Equal(ErrorCode.IdleTimeout, ExpectFrame<Error>(stage, TimeSpan.FromSeconds(3)).ErrorCode); // then silent
