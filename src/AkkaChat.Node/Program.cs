@@ -27,6 +27,14 @@ try
         await host.StartAsync();
         await host.Services.GetRequiredService<ListenerWatch>().Bound;
     }
+    catch (OperationCanceledException) when (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
+    {
+        // SIGTERM or Ctrl-C while the host was still starting: the host cancels the services that
+        // were starting. A stop was asked for and the node stops, so this is a normal exit.
+        Console.WriteLine("AkkaChat node stopped while starting: a stop was requested");
+        await host.StopAsync();
+        return 0;
+    }
     catch (Exception e) when (e is BindFailedException or OperationCanceledException)
     {
         // The banner is only printed once clients can connect; this one line replaces it.

@@ -106,7 +106,31 @@ public sealed class NodeProcess : IChatNode, IAsyncDisposable
         }
     }
 
-    private Task WaitUntilAcceptingAsync(TimeSpan deadline) => WaitUntilListeningAsync(Port, deadline);
+    /// <summary>
+    /// Completes once the port accepts and the node has printed its banner, which it prints only
+    /// after every hosted service has started: a node that accepts but is still starting (web and
+    /// management hosts) would treat a stop request as a stop during start.
+    /// </summary>
+    private async Task WaitUntilAcceptingAsync(TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        await WaitUntilListeningAsync(Port, deadline);
+        var banner = $"listening on 127.0.0.1:{Port},";
+        while (!Output.Contains(banner, StringComparison.Ordinal))
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"node exited with {_process.ExitCode} before it finished starting:\n{Output}");
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"node did not print its banner within {deadline}:\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
 
     /// <summary>Completes once the web port (WebSocket, media, metrics) accepts connections; it opens just after the TCP listener.</summary>
     public Task WaitForWebPortAsync(TimeSpan? deadline = null) => WaitUntilListeningAsync(WebPort, deadline ?? TimeSpan.FromSeconds(30));

@@ -56,6 +56,8 @@ public sealed class NodeFirstRunTests
         Assert.DoesNotContain(lines, l => l.Contains("Cluster Node") || l.Contains("Remoting") || l.Contains("Singleton"));
         Assert.DoesNotContain(lines, l => l.Contains("c-1"));
         Assert.DoesNotContain(lines, l => l.Contains("Application started") || l.Contains("Content root"));
+        // A clean start and stop has nothing to warn about: no dead letters, no warning, no error.
+        Assert.DoesNotContain(lines, l => l.Contains("dead letters") || l.Contains(" warn ") || l.Contains(" error "));
         Assert.All(lines, l => Assert.Matches(@"^([0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} (debug|info |warn |error) [^ ]+: |AkkaChat node |dev mode: )", l));
     }
 

@@ -41,8 +41,11 @@ public sealed class NodeGauges : ReceiveActor, IWithTimers
     public const string Name = "metrics";
 
     /// <param name="interval">Between samples (akkachat.metrics.sample-interval): a scrape interval is usually 15 s or more; a sample is two messages to local actors.</param>
+    private readonly TimeSpan _interval;
+
     public NodeGauges(TimeSpan interval)
     {
+        _interval = interval;
         var gauges = NodeMetrics.Get(Context.System).Gauges;
         Receive<Tick>(_ => NodeFigures.SampleAsync(Context.System).PipeTo(Self, failure: e => new Status.Failure(e)));
         Receive<NodeFigures>(f =>
@@ -73,7 +76,14 @@ public sealed class NodeGauges : ReceiveActor, IWithTimers
 
     public static Props Props(TimeSpan interval) => Akka.Actor.Props.Create(() => new NodeGauges(interval));
 
-    protected override void PreStart() => Self.Tell(Tick.Instance);
+    // The first sample waits one interval: the connections supervisor and the shard region are
+    // created as the node starts, and asking them before they exist only logs a dead letter.
+    // Membership needs no actor, so it is sampled at once.
+    protected override void PreStart()
+    {
+        SampleCluster(NodeMetrics.Get(Context.System).Gauges);
+        Timers.StartSingleTimer(Tick.Instance, Tick.Instance, _interval);
+    }
 
     private sealed class Tick
     {

@@ -104,6 +104,12 @@ internal sealed class WebHost : IHostedService
             var node = await _system.ActorSelection("/user/node").ResolveOne(AskTimeout);
             await node.Ask<Akka.Done>(NodeSupervisor.StopAccepting.Instance, _node.ShutdownDrainTimeout, cancellationToken);
         }
+        catch (ActorNotFoundException)
+        {
+            // The node supervisor has stopped already (the node's shutdown began at the stop
+            // request, before the hosted services stop), and it closed every connection as it stopped.
+            _log.LogDebug("The node supervisor had stopped before the web port; its connections are closed");
+        }
         catch (Exception e) // the actor system may be gone already (terminated first); the web port stops regardless
         {
             _log.LogWarning("Connections did not all close before the web port stopped: {Reason}", e.Message);
