@@ -110,6 +110,7 @@ public static class BenchCommandLine
     private static readonly Option<int> Statuses = new("--statuses") { Description = "Statuses the poster posts, one after another", DefaultValueFactory = _ => 5 };
 
     private static readonly Option<long> Frames = new("--frames") { Description = "Fuzzed frames to send in all", DefaultValueFactory = _ => 1_000_000 };
+    private static readonly Option<long> WarmupFrames = new("--warmup-frames") { Description = "Fuzzed frames sent before the baseline heap is read (what a node starts once: shards, pools)", DefaultValueFactory = _ => 20_000 };
     private static readonly Option<int> Parallel = new("--parallel") { Description = "Connections fuzzing at once", DefaultValueFactory = _ => 64 };
     private static readonly Option<TimeSpan> SampleInterval = new("--sample-interval")
     {
@@ -150,7 +151,7 @@ public static class BenchCommandLine
 
         root.Subcommands.Add(Scenario(ScenarioNames.Fuzz, ScenarioKind.Fuzz,
             "Fuzzed frames of every kind from many connections, then a normal exchange; heap after a GC before/after, RSS, unexpected log lines, frames/s",
-            Frames, Parallel, DrainTimeout));
+            Frames, WarmupFrames, Parallel, DrainTimeout));
         root.Subcommands.Add(Scenario(ScenarioNames.Soak, ScenarioKind.Soak,
             "Mixed traffic (1:1, receipts/READ, reconnects, offline drains) at --rate for --duration, sampled every --sample-interval; lost and duplicate counts",
             Duration, Rate, BodyBytes, DrainTimeout, SampleInterval));
@@ -197,6 +198,7 @@ public static class BenchCommandLine
                 MediaBytes = Get(MediaBytes, defaults.MediaBytes),
                 FilesPerClient = Get(FilesPerClient, defaults.FilesPerClient),
                 Frames = Get(Frames, defaults.Frames),
+                WarmupFrames = Get(WarmupFrames, defaults.WarmupFrames),
                 Parallel = Get(Parallel, defaults.Parallel),
                 SampleInterval = Get(SampleInterval, defaults.SampleInterval),
                 BodyBytes = Get(BodyBytes, defaults.BodyBytes),

@@ -32,7 +32,7 @@ public sealed record BenchNode(string Host, int Port, int? ProcessId, bool Start
             // fuzz and soak read the heap after a full GC; fuzz also lets the fuzz accounts' user
             // actors passivate soon after, so what they legitimately hold is not counted as growth.
             return Hocon + $"\nakkachat.transport.diagnostic-heap-file = \"{heapFile}\"\n"
-                + (options.Scenario == Load.ScenarioKind.Fuzz ? "akkachat.users.passivate-after = 5s\n" : string.Empty);
+                + (options.Scenario == Load.ScenarioKind.Fuzz ? "akkachat.users.passivate-after = 5s\nakkachat.groups.passivate-after = 5s\nakkachat.keys.passivate-after = 5s\n" : string.Empty);
         }
 
         if (options.Scenario != Load.ScenarioKind.IdleConnections)

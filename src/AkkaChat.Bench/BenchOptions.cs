@@ -117,6 +117,13 @@ public sealed record BenchOptions
     /// <summary>fuzz: fuzzed frames to send in all.</summary>
     public long Frames { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// fuzz: fuzzed frames sent before the baseline heap is read. The first fuzzing starts what a
+    /// node starts once and keeps (a shard actor per shard of every region, pooled buffers, log
+    /// template caches); the verdict compares the heap after the run with the heap after this.
+    /// </summary>
+    public long WarmupFrames { get; init; } = 20_000;
+
     /// <summary>fuzz: connections fuzzing at once (each replaced by a fresh one after its batch).</summary>
     public int Parallel { get; init; } = 64;
 
@@ -282,9 +289,9 @@ public sealed record BenchOptions
             return "--clients and --files must be at least 1; --media-bytes 1 to 67,108,864 (the node's default akkachat.media.max-bytes)";
         }
 
-        if (Scenario == ScenarioKind.Fuzz && (Frames < 1 || Parallel < 1 || Parallel > 1_000))
+        if (Scenario == ScenarioKind.Fuzz && (Frames < 1 || WarmupFrames < 0 || Parallel < 1 || Parallel > 1_000))
         {
-            return "--frames must be at least 1; --parallel 1 to 1,000";
+            return "--frames must be at least 1, --warmup-frames at least 0; --parallel 1 to 1,000";
         }
 
         if (Scenario == ScenarioKind.Soak && (Users < 4 || SampleInterval <= TimeSpan.Zero || Rate is null or <= 0))

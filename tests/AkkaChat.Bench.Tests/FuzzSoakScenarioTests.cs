@@ -18,11 +18,13 @@ public sealed class FuzzSoakScenarioTests
     [Fact]
     public async Task fuzz_sends_every_kind_of_frame_then_the_node_serves_an_exchange_and_logs_nothing_unexpected()
     {
-        var result = await BenchProcess.RunAsync(Deadline, [ScenarioNames.Fuzz, "--start-node", "--frames", "3000", "--parallel", "8"]);
+        var result = await BenchProcess.RunAsync(Deadline, [ScenarioNames.Fuzz, "--start-node", "--frames", "3000", "--warmup-frames", "500", "--parallel", "8"]);
 
         Assert.True(result.ExitCode == 0, result.Output);
         var fuzz = result.Json.GetProperty("fuzz");
         Assert.True(fuzz.GetProperty("frames").GetInt64() >= 3000, fuzz.ToString());
+        Assert.True(fuzz.GetProperty("warmup_frames").GetInt64() >= 500, fuzz.ToString()); // the baseline is read after a warm-up
+        Assert.True(fuzz.TryGetProperty("heap_within_ten_percent", out var verdict) && verdict.ValueKind is JsonValueKind.True or JsonValueKind.False, fuzz.ToString());
         var byKind = fuzz.GetProperty("frames_by_kind");
         foreach (var kind in Enum.GetNames<FuzzKind>())
         {

@@ -390,7 +390,14 @@ public sealed record FeatureStepReport
 /// <summary>fuzz: the frames sent, how the node answered, and its state afterwards.</summary>
 public sealed class FuzzSection
 {
+    /// <summary>Frames of the run the figures below count (the warm-up's are apart).</summary>
     public long Frames { get; set; }
+
+    /// <summary>Fuzzed frames sent before the baseline heap was read (--warmup-frames).</summary>
+    public long WarmupFrames { get; set; }
+
+    /// <summary>ERROR{INTERNAL} answers during the warm-up.</summary>
+    public long WarmupInternalErrors { get; set; }
 
     /// <summary>Frames sent of each kind (AkkaChat.Protocol.Fuzzing.FuzzKind), by name.</summary>
     public SortedDictionary<string, long> FramesByKind { get; set; } = new(StringComparer.Ordinal);
@@ -419,6 +426,9 @@ public sealed class FuzzSection
 
     /// <summary>(after - before) / before of the heap after a full GC, in percent.</summary>
     public double? HeapGrowthPercent { get; set; }
+
+    /// <summary>The heap after the run is within 10% of the baseline after the warm-up (issue 17's verdict).</summary>
+    public bool? HeapWithinTenPercent { get; set; }
 
     public long? RssBeforeBytes { get; set; }
 

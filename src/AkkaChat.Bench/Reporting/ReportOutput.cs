@@ -118,13 +118,14 @@ public static class ReportOutput
 
         if (report.Fuzz is { } f)
         {
+            yield return ("warm-up frames before the baseline", f.WarmupFrames.ToString("N0", Invariant));
             yield return ("fuzzed frames, per second", $"{f.Frames:N0} in {f.Seconds:0.0} s, {f.FramesPerSecond:N0}/s over {f.Connections:N0} connections");
             yield return ("fuzzed frames by kind", string.Join(", ", f.FramesByKind.Select(k => $"{k.Key} {k.Value:N0}")));
             yield return ("connections closed by the node / reset", $"{f.ClosedByNode:N0} / {f.Resets:N0}");
             yield return ("ERROR{INTERNAL} answers", f.InternalErrors.ToString("N0", Invariant));
             yield return ("normal exchange after the fuzzing", f.ExchangeAfter ? "served" : "FAILED");
             yield return ("heap after a full GC, before / after", f.HeapBeforeBytes is { } hb && f.HeapAfterBytes is { } ha
-                ? $"{Mib(hb)} / {Mib(ha)} ({f.HeapGrowthPercent:+0.0;-0.0;0.0} %)" : "unknown (node not started by the bench)");
+                ? $"{Mib(hb)} / {Mib(ha)} ({f.HeapGrowthPercent:+0.0;-0.0;0.0} %, {(f.HeapWithinTenPercent == true ? "within" : "NOT within")} 10 %)" : "unknown (node not started by the bench)");
             yield return ("RSS before / after", f.RssBeforeBytes is { } rb && f.RssAfterBytes is { } ra ? $"{Mib(rb)} / {Mib(ra)}" : "unknown");
             yield return ("node log lines: errors, exceptions other than ProtocolException", f.UnexpectedLogLines is { } lines ? lines.ToString("N0", Invariant) : "unknown");
         }
