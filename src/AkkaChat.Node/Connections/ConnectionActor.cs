@@ -44,6 +44,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private long _loggedInAtMs; // AUTH_OK.server_time_ms: ranks this session against other logins
     private long _lastReceivedMs = Environment.TickCount64;
     private long _openedAtMs; // when the stage attached: the login deadline counts from it
+    private IdleSweep.Registration? _sweepRegistration; // this connection's entry in the node's sweep, from the stage's attach on
     private List<object>? _held; // messages that wait for the next state, in arrival order
     private bool _awaiting; // a handler waits for a task: client frames are held until it completes
     private long _resumingSinceMs = -1; // while the session asks to be attached again; -1 when attached
@@ -108,6 +109,13 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         }
     }
 
+    /// <summary>The sweep no longer holds this actor once it has stopped (see <see cref="IdleSweep.Registration"/>).</summary>
+    protected override void PostStop()
+    {
+        _sweepRegistration?.Cancel();
+        base.PostStop();
+    }
+
     // ---- states ----
 
     private void WaitingForStage(object message)
@@ -118,8 +126,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
             _openedAtMs = Environment.TickCount64;
             Log.Debug("Connection {0} from {1} opened", Id, _remote);
             var sweep = IdleSweep.Get(Context.System);
-            sweep.WhenSilent(Self, _runtime, _lastReceivedMs);
-            sweep.WhenLoginDue(Self, _openedAtMs + (long)_settings.LoginTimeoutOrDefault.TotalMilliseconds);
+            _sweepRegistration = new IdleSweep.Registration(Self);
+            sweep.WhenSilent(_sweepRegistration, _runtime, _lastReceivedMs);
+            sweep.WhenLoginDue(_sweepRegistration, _openedAtMs + (long)_settings.LoginTimeoutOrDefault.TotalMilliseconds);
             Become(State.AwaitingAuth);
             return;
         }
@@ -663,7 +672,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
             return;
         }
 
-        IdleSweep.Get(Context.System).WhenSilent(Self, _runtime, _lastReceivedMs);
+        IdleSweep.Get(Context.System).WhenSilent(_sweepRegistration!, _runtime, _lastReceivedMs);
     }
 
     /// <summary>

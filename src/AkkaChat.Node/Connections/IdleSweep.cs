@@ -15,9 +15,10 @@ namespace AkkaChat.Node.Connections;
 /// <see cref="Silent"/> compares its own last-received time: if it received since, it hands that
 /// time back, so an active connection costs the sweep one call per idle timeout, and a frame
 /// received costs nothing here. Deadlines fire at most one slot late.</para>
-/// <para>Per connection this holds one reference in a slot's list until the slot is due. A
-/// connection that stops before is simply told nothing: the message to a stopped actor is
-/// suppressed as a dead letter.</para>
+/// <para>Per connection this holds one <see cref="Registration"/> in a slot's list until the slot
+/// is due, never the actor itself: a connection that stops cancels its registration, and its
+/// actor, stream graph and buffers are collectable at once instead of living on until its login
+/// deadline or idle timeout would have come (10 minutes or more under connection churn).</para>
 /// </summary>
 public sealed class IdleSweep : IExtension
 {
@@ -25,11 +26,11 @@ public sealed class IdleSweep : IExtension
     public const int SlotMs = 250;
 
     private readonly object _lock = new();
-    private readonly Dictionary<RuntimeSettingsSource, SortedDictionary<long, List<IActorRef>>> _silent = new(ReferenceEqualityComparer.Instance);
-    private readonly SortedDictionary<long, List<IActorRef>> _loginDue = new();
+    private readonly Dictionary<RuntimeSettingsSource, SortedDictionary<long, List<Registration>>> _silent = new(ReferenceEqualityComparer.Instance);
+    private readonly SortedDictionary<long, List<Registration>> _loginDue = new();
     private readonly List<long> _dueSlots = new();
-    private readonly List<IActorRef> _toldSilent = new();
-    private readonly List<IActorRef> _toldLoginDue = new();
+    private readonly List<Registration> _toldSilent = new();
+    private readonly List<Registration> _toldLoginDue = new();
 
     internal IdleSweep(ActorSystem system)
     {
@@ -44,13 +45,13 @@ public sealed class IdleSweep : IExtension
     /// <paramref name="runtime"/> (as it is then) has passed since <paramref name="lastReceivedMs"/>
     /// (<see cref="Environment.TickCount64"/>).
     /// </summary>
-    public void WhenSilent(IActorRef connection, RuntimeSettingsSource runtime, long lastReceivedMs)
+    public void WhenSilent(Registration connection, RuntimeSettingsSource runtime, long lastReceivedMs)
     {
         lock (_lock)
         {
             if (!_silent.TryGetValue(runtime, out var wheel))
             {
-                _silent[runtime] = wheel = new SortedDictionary<long, List<IActorRef>>();
+                _silent[runtime] = wheel = new SortedDictionary<long, List<Registration>>();
             }
 
             Add(wheel, lastReceivedMs / SlotMs, connection);
@@ -58,7 +59,7 @@ public sealed class IdleSweep : IExtension
     }
 
     /// <summary>Tell <paramref name="connection"/> <see cref="LoginDue"/> once <paramref name="dueMs"/> (<see cref="Environment.TickCount64"/>) has passed.</summary>
-    public void WhenLoginDue(IActorRef connection, long dueMs)
+    public void WhenLoginDue(Registration connection, long dueMs)
     {
         lock (_lock)
         {
@@ -66,11 +67,11 @@ public sealed class IdleSweep : IExtension
         }
     }
 
-    private static void Add(SortedDictionary<long, List<IActorRef>> wheel, long slot, IActorRef connection)
+    private static void Add(SortedDictionary<long, List<Registration>> wheel, long slot, Registration connection)
     {
         if (!wheel.TryGetValue(slot, out var list))
         {
-            wheel[slot] = list = new List<IActorRef>();
+            wheel[slot] = list = new List<Registration>();
         }
 
         list.Add(connection);
@@ -105,7 +106,7 @@ public sealed class IdleSweep : IExtension
     }
 
     /// <summary>Moves the connections of every slot up to <paramref name="lastDueSlot"/> into <paramref name="due"/>.</summary>
-    private void TakeDue(SortedDictionary<long, List<IActorRef>> wheel, long lastDueSlot, List<IActorRef> due)
+    private void TakeDue(SortedDictionary<long, List<Registration>> wheel, long lastDueSlot, List<Registration> due)
     {
         foreach (var (slot, list) in wheel)
         {
@@ -126,14 +127,31 @@ public sealed class IdleSweep : IExtension
         _dueSlots.Clear();
     }
 
-    private static void Tell(List<IActorRef> connections, object message)
+    private static void Tell(List<Registration> connections, object message)
     {
-        foreach (var connection in connections)
+        foreach (var registration in connections)
         {
-            connection.Tell(message, ActorRefs.NoSender);
+            registration.Connection?.Tell(message, ActorRefs.NoSender);
         }
 
         connections.Clear();
+    }
+
+    /// <summary>
+    /// A connection's entry in the sweep. The sweep holds this, not the connection's actor ref (which
+    /// keeps the stopped actor's cell, state and stream graph reachable), and the connection cancels it
+    /// when it stops: a due slot then tells no one.
+    /// </summary>
+    public sealed class Registration
+    {
+        private IActorRef? _connection;
+
+        public Registration(IActorRef connection) => _connection = connection;
+
+        internal IActorRef? Connection => Volatile.Read(ref _connection);
+
+        /// <summary>The connection stopped: drop the reference to it now.</summary>
+        public void Cancel() => Volatile.Write(ref _connection, null);
     }
 
     /// <summary>The idle timeout may have passed since the connection last received a frame: it checks, and closes or hands its time back.</summary>

@@ -533,6 +533,41 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public async Task A_stopped_connection_is_not_kept_reachable_by_the_node_wide_idle_sweep()
+    {
+        // The sweep has this connection's login deadline and idle timeout, minutes ahead. Once the
+        // connection has stopped, nothing the sweep holds may keep its actor (and so its state and
+        // stream graph) alive until then: under connection churn that was every closed connection.
+        var stopped = await StartAndStopConnectionAsync();
+
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (stopped.IsAlive && DateTime.UtcNow < until)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            await Task.Delay(50);
+        }
+
+        Assert.False(stopped.IsAlive, "the stopped connection's actor ref is still reachable");
+    }
+
+    /// <summary>
+    /// A connection attached to a stage (so registered with the sweep), then stopped; the probe that
+    /// stood in for its stage is stopped too, so its queue of messages from the connection is gone.
+    /// Returns a weak reference to the connection's actor ref.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private async Task<WeakReference> StartAndStopConnectionAsync()
+    {
+        var stage = CreateTestProbe();
+        var connection = Sys.ActorOf(ConnectionActor.Props(Settings.Connection, new RuntimeSettingsSource(Settings.Runtime), ActorRefs.Nobody, Routes(ActorRefs.Nobody, Settings), "test"));
+        connection.Tell(new ConnectionStage.Attached(stage.Ref));
+        Assert.True(await connection.GracefulStop(TimeSpan.FromSeconds(10))); // after the Attached: mailbox order
+        Assert.True(await stage.Ref.GracefulStop(TimeSpan.FromSeconds(10)));
+        return new WeakReference(connection);
+    }
+
+    [Fact]
     public void Frames_that_arrive_before_the_stage_is_attached_are_handled_once_it_is()
     {
         var stage = CreateTestProbe("stage");
