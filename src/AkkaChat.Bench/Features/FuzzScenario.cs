@@ -36,11 +36,12 @@ public static partial class FuzzScenario
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// The node the bench starts lets idle user actors passivate after 5 s (BenchNode.HoconFor): the
-    /// heap after the run is read once that has passed for the fuzz accounts, whose actors are then
-    /// gone as they were at the baseline.
+    /// The node the bench starts lets idle user, group and key store actors passivate after 5 s
+    /// (BenchNode.HoconFor): the heap is read once that has passed with room for the passivation
+    /// check's own period, so the fuzz accounts' actors and the entities fuzzed frames started are
+    /// gone, as they were at the baseline.
     /// </summary>
-    private static readonly TimeSpan Passivation = TimeSpan.FromSeconds(7);
+    private static readonly TimeSpan Passivation = TimeSpan.FromSeconds(12);
 
     public static async Task RunAsync(FeatureRun run)
     {

@@ -126,7 +126,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
             _openedAtMs = Environment.TickCount64;
             Log.Debug("Connection {0} from {1} opened", Id, _remote);
             var sweep = IdleSweep.Get(Context.System);
-            _sweepRegistration = new IdleSweep.Registration(Self);
+            _sweepRegistration = sweep.Register(Self);
             sweep.WhenSilent(_sweepRegistration, _runtime, _lastReceivedMs);
             sweep.WhenLoginDue(_sweepRegistration, _openedAtMs + (long)_settings.LoginTimeoutOrDefault.TotalMilliseconds);
             Become(State.AwaitingAuth);

@@ -31,6 +31,15 @@ public sealed class IdleSweep : IExtension
     private readonly List<long> _dueSlots = new();
     private readonly List<Registration> _toldSilent = new();
     private readonly List<Registration> _toldLoginDue = new();
+    private long _entries; // registrations in every wheel's slots (one connection is in up to two)
+    private long _cancelled; // registrations cancelled since the last compaction
+
+    /// <summary>
+    /// Cancelled registrations wait in their slots until due (a login deadline is 10 minutes ahead);
+    /// once at least this many are cancelled and they are about half of all entries, the sweep drops them
+    /// from every slot, so what it holds stays within about twice the open connections.
+    /// </summary>
+    private const long CompactAfterCancelled = 1024;
 
     internal IdleSweep(ActorSystem system)
     {
@@ -39,6 +48,21 @@ public sealed class IdleSweep : IExtension
     }
 
     public static IdleSweep Get(ActorSystem system) => system.WithExtension<IdleSweep, IdleSweepProvider>();
+
+    /// <summary>A connection's entry for <see cref="WhenSilent"/> and <see cref="WhenLoginDue"/>; it cancels it when it stops.</summary>
+    public Registration Register(IActorRef connection) => new(this, connection);
+
+    /// <summary>Registrations held in the slots now, cancelled or not (for tests and diagnostics).</summary>
+    internal long Entries
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries;
+            }
+        }
+    }
 
     /// <summary>
     /// Tell <paramref name="connection"/> <see cref="Silent"/> once the idle timeout of
@@ -67,8 +91,9 @@ public sealed class IdleSweep : IExtension
         }
     }
 
-    private static void Add(SortedDictionary<long, List<Registration>> wheel, long slot, Registration connection)
+    private void Add(SortedDictionary<long, List<Registration>> wheel, long slot, Registration connection)
     {
+        _entries++;
         if (!wheel.TryGetValue(slot, out var list))
         {
             wheel[slot] = list = new List<Registration>();
@@ -102,6 +127,12 @@ public sealed class IdleSweep : IExtension
             TakeDue(_loginDue, now / SlotMs, _toldLoginDue);
             Tell(_toldSilent, Silent.Instance);
             Tell(_toldLoginDue, LoginDue.Instance);
+            var cancelled = Interlocked.Read(ref _cancelled);
+            // A registration is in up to two slots (idle timeout and, before login, the login deadline).
+            if (cancelled >= CompactAfterCancelled && cancelled * 4 >= _entries)
+            {
+                Compact();
+            }
         }
     }
 
@@ -117,6 +148,7 @@ public sealed class IdleSweep : IExtension
 
             _dueSlots.Add(slot);
             due.AddRange(list);
+            _entries -= list.Count;
         }
 
         foreach (var slot in _dueSlots)
@@ -125,6 +157,30 @@ public sealed class IdleSweep : IExtension
         }
 
         _dueSlots.Clear();
+    }
+
+    /// <summary>Drops cancelled registrations from every slot (under the lock).</summary>
+    private void Compact()
+    {
+        Interlocked.Exchange(ref _cancelled, 0);
+        foreach (var wheel in _silent.Values.Append(_loginDue))
+        {
+            foreach (var (slot, list) in wheel)
+            {
+                _entries -= list.RemoveAll(r => r.Connection is null);
+                if (list.Count == 0)
+                {
+                    _dueSlots.Add(slot);
+                }
+            }
+
+            foreach (var slot in _dueSlots)
+            {
+                wheel.Remove(slot);
+            }
+
+            _dueSlots.Clear();
+        }
     }
 
     private static void Tell(List<Registration> connections, object message)
@@ -144,14 +200,25 @@ public sealed class IdleSweep : IExtension
     /// </summary>
     public sealed class Registration
     {
+        private readonly IdleSweep _sweep;
         private IActorRef? _connection;
 
-        public Registration(IActorRef connection) => _connection = connection;
+        internal Registration(IdleSweep sweep, IActorRef connection)
+        {
+            _sweep = sweep;
+            _connection = connection;
+        }
 
         internal IActorRef? Connection => Volatile.Read(ref _connection);
 
-        /// <summary>The connection stopped: drop the reference to it now.</summary>
-        public void Cancel() => Volatile.Write(ref _connection, null);
+        /// <summary>The connection stopped: drop the reference to it now; the entry itself goes at its slot or at the next compaction.</summary>
+        public void Cancel()
+        {
+            if (Interlocked.Exchange(ref _connection, null) is not null)
+            {
+                Interlocked.Increment(ref _sweep._cancelled);
+            }
+        }
     }
 
     /// <summary>The idle timeout may have passed since the connection last received a frame: it checks, and closes or hands its time back.</summary>
