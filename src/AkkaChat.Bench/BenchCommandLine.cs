@@ -110,7 +110,7 @@ public static class BenchCommandLine
     private static readonly Option<int> Statuses = new("--statuses") { Description = "Statuses the poster posts, one after another", DefaultValueFactory = _ => 5 };
 
     private static readonly Option<long> Frames = new("--frames") { Description = "Fuzzed frames to send in all", DefaultValueFactory = _ => 1_000_000 };
-    private static readonly Option<long> WarmupFrames = new("--warmup-frames") { Description = "Fuzzed frames sent before the baseline heap is read (what a node starts once: shards, pools)", DefaultValueFactory = _ => 20_000 };
+    private static readonly Option<long> WarmupFrames = new("--warmup-frames") { Description = "Fuzzed frames sent before the baseline heap is read (what a node starts once: shards, pools)", DefaultValueFactory = _ => 100_000 };
     private static readonly Option<int> Parallel = new("--parallel") { Description = "Connections fuzzing at once", DefaultValueFactory = _ => 64 };
     private static readonly Option<TimeSpan> SampleInterval = new("--sample-interval")
     {
