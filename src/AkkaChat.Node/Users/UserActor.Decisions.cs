@@ -130,6 +130,9 @@ public sealed partial class UserActor
                 _durableUpTo = Math.Max(_durableUpTo, queued.Item.Seq);
                 TraceReceiptQueued(queued.Item);
                 break;
+            case StatusUpdateQueued queued:
+                _durableUpTo = Math.Max(_durableUpTo, queued.Item.Seq);
+                break;
             case UserRegistered:
                 _registrationDurable = true;
                 Log.Info("User {0}: registered", _phone);

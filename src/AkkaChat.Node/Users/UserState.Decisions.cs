@@ -12,4 +12,10 @@ public sealed partial class UserState
         Registered
             ? Queue.Decide(command, serverMsgId, nowMs)
             : Decision.Only(new ReplyNow(Error.Of(ErrorCode.NotFound, $"{Phone} is not registered", command.ClientMsgId)));
+
+    /// <summary>A contact's status for this user: answered at once when the number is not registered (nobody to deliver to); else the inbox decides.</summary>
+    public Decision Decide(Statuses.QueueStatus command, long nowMs) =>
+        Registered
+            ? Queue.Decide(command, Phone, nowMs)
+            : Decision.Only(new Reply(new Statuses.StatusQueued { Phone = Phone, StatusId = command.Update.StatusId }));
 }

@@ -154,6 +154,27 @@ public sealed class UserDecisionTests
         Assert.Equal(stored, Assert.IsType<ReplyAfterWrites>(Assert.Single(again.Effects)).Answer);
     }
 
+    [Fact]
+    public void A_status_for_an_unregistered_user_is_answered_at_once_and_a_repeat_after_the_writes_in_flight()
+    {
+        var command = new Node.Statuses.QueueStatus { Phone = Me, Update = new StatusUpdate { StatusId = "st-1", From = Alice, ExpiresAtMs = 10_000 } };
+        var answer = new Node.Statuses.StatusQueued { Phone = Me, StatusId = "st-1" };
+
+        var unregistered = _state.Decide(command, nowMs: 1_000);
+        Assert.Empty(unregistered.Events);
+        Assert.Equal(answer, Assert.IsType<Reply>(Assert.Single(unregistered.Effects)).Answer);
+
+        Register();
+        var queued = _state.Decide(command, nowMs: 1_000);
+        Assert.IsType<StatusUpdateQueued>(Assert.Single(queued.Events));
+        Assert.Collection(queued.Effects, e => Assert.Equal(answer, Assert.IsType<Reply>(e).Answer), e => Assert.IsType<PushItems>(e));
+
+        Apply(queued);
+        var again = _state.Decide(command, nowMs: 2_000);
+        Assert.Empty(again.Events);
+        Assert.Equal(answer, Assert.IsType<ReplyAfterWrites>(Assert.Single(again.Effects)).Answer);
+    }
+
     // ---- registration ----
 
     [Fact]
