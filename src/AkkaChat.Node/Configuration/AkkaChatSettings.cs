@@ -118,9 +118,9 @@ public sealed record AkkaChatSettings
             Storage = storage,
             StorageConnectionString = connectionString,
             Journal = JournalSettings.Create(c),
-            Registration = global::AkkaChat.Node.Registration.RegistrationSettings.Create(config),
-            Inbox = global::AkkaChat.Node.Inbox.InboxSettings.Create(config),
-            Users = global::AkkaChat.Node.Users.UserSettings.Create(config),
+            Registration = global::AkkaChat.Node.Registration.RegistrationSettings.FromSection(c),
+            Inbox = global::AkkaChat.Node.Inbox.InboxSettings.FromSection(c),
+            Users = global::AkkaChat.Node.Users.UserSettings.FromSection(c),
             Connection = new ConnectionSettings(
                 PositiveTime(c, "connection.auth-timeout"),
                 PositiveTime(c, "connection.close-timeout"),

@@ -29,9 +29,12 @@ public sealed record InboxSettings(
     int MaxClientMsgIdLength)
 {
     /// <param name="config">The node's whole config (the <c>akkachat</c> section is read from it).</param>
-    public static InboxSettings Create(Config config)
+    public static InboxSettings Create(Config config) =>
+        FromSection(config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section"));
+
+    /// <summary>From the <c>akkachat</c> section itself, as <see cref="AkkaChatSettings.Create"/> reads it once for every record it composes.</summary>
+    internal static InboxSettings FromSection(Config c)
     {
-        var c = config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section");
         return new InboxSettings(
             AkkaChatSettings.Positive(c, "delivery.window"),
             AkkaChatSettings.Positive(c, "delivery.dedup-window"),

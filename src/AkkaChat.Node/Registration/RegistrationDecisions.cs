@@ -71,7 +71,25 @@ public sealed partial class RegistrationState
         registrationDurable ? Decision.Only(ConfirmInDirectory.Instance)
         : !Registered ? Decision.Only(RemoveFromDirectory.Instance)
         : Decision.None;
+
+    /// <summary>
+    /// The directory backfill found this user's journal without a directory row (written before the
+    /// directory existed): when the journal holds the registration, write the row, confirmed, with
+    /// the journal's device tokens (registered at the oldest token's issue time, else now);
+    /// otherwise nothing.
+    /// </summary>
+    public Decision DecideBackfillDirectoryEntry(string phone, bool registrationDurable, long nowMs) =>
+        registrationDurable && Registered
+            ? Decision.Only(new WriteDirectoryEntry(new DirectoryEntry(
+                phone,
+                _tokens.Count > 0 ? _tokens[0].IssuedAtMs : nowMs,
+                _tokens.Select(t => t.TokenHash.ToByteArray()).ToArray(),
+                Confirmed: true)))
+            : Decision.None;
 }
+
+/// <summary>Write <paramref name="Entry"/> to the user directory (no command waits for it; a failure is logged).</summary>
+public sealed record WriteDirectoryEntry(DirectoryEntry Entry) : Effect;
 
 /// <summary>Send <paramref name="Code"/> to <paramref name="Phone"/> by SMS, valid for <paramref name="Ttl"/>.</summary>
 public sealed record SendCode(string Phone, string Code, TimeSpan Ttl) : Effect;

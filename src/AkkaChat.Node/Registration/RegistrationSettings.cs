@@ -15,9 +15,12 @@ namespace AkkaChat.Node.Registration;
 public sealed record RegistrationSettings(bool RevealCodes, TimeSpan CodeTtl, int CodeMaxTries, int MaxDeviceTokens, CodeRequestLimits CodeRequests)
 {
     /// <param name="config">The node's whole config (the <c>akkachat</c> section is read from it).</param>
-    public static RegistrationSettings Create(Config config)
+    public static RegistrationSettings Create(Config config) =>
+        FromSection(config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section"));
+
+    /// <summary>From the <c>akkachat</c> section itself, as <see cref="AkkaChatSettings.Create"/> reads it once for every record it composes.</summary>
+    internal static RegistrationSettings FromSection(Config c)
     {
-        var c = config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section");
         return new RegistrationSettings(
             AkkaChatSettings.Read(c, "auth.reveal-codes", static (section, path) => section.GetBoolean(path)),
             AkkaChatSettings.PositiveTime(c, "auth.code-ttl"),

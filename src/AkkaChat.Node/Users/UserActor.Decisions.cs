@@ -201,9 +201,21 @@ public sealed partial class UserActor
             case RemoveFromDirectory:
                 RemoveDirectoryEntry();
                 break;
+            case WriteDirectoryEntry write:
+                WriteBackfilledEntry(write.Entry);
+                break;
             default:
                 throw new InvalidOperationException($"the user actor runs no effect {effect.GetType().Name}");
         }
+    }
+
+    private void WriteBackfilledEntry(DirectoryEntry entry)
+    {
+        var phone = _phone;
+        var log = Log;
+        _directory.WriteAsync(entry).ContinueWith(
+            t => log.Warning(t.Exception, "User {0}: writing the user directory entry from the journal failed; the next start's backfill writes it", phone),
+            TaskContinuationOptions.OnlyOnFaulted);
     }
 
     private void RemoveDirectoryEntry() =>

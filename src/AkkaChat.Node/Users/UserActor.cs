@@ -116,6 +116,9 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             case ConfirmDirectoryEntry:
                 HandleConfirmDirectoryEntry();
                 break;
+            case BackfillDirectoryEntry:
+                Run(_state.Registration.DecideBackfillDirectoryEntry(_phone, _registrationDurable, NowMs)); // UserActor.Decisions.cs
+                break;
             case SubmitMessage submit:
                 HandleSubmit(submit);
                 break;

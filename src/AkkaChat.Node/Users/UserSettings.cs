@@ -10,9 +10,12 @@ namespace AkkaChat.Node.Users;
 public sealed record UserSettings(TimeSpan PassivateAfter, bool PassivateLoggedIn, TimeSpan StatusReadRetry)
 {
     /// <param name="config">The node's whole config (the <c>akkachat</c> section is read from it).</param>
-    public static UserSettings Create(Config config)
+    public static UserSettings Create(Config config) =>
+        FromSection(config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section"));
+
+    /// <summary>From the <c>akkachat</c> section itself, as <see cref="AkkaChatSettings.Create"/> reads it once for every record it composes.</summary>
+    internal static UserSettings FromSection(Config c)
     {
-        var c = config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section");
         return new UserSettings(
             AkkaChatSettings.PositiveTime(c, "users.passivate-after"),
             c.GetBoolean("users.passivate-logged-in", false),

@@ -48,6 +48,34 @@ public sealed class ModuleSettingsTests
     }
 
     [Fact]
+    public void The_directory_backfill_defaults_to_a_hundred_users_a_second_0_turns_it_off_and_a_negative_rate_is_refused()
+    {
+        Assert.Equal(100, AkkaChat.Node.UserDirectory.DirectorySettings.Create(Load()).BackfillPerSecond);
+        Assert.Equal(0, AkkaChat.Node.UserDirectory.DirectorySettings.Create(Load("akkachat.directory.backfill-per-second = 0")).BackfillPerSecond);
+        var bad = Assert.Throws<ConfigurationException>(() => AkkaChat.Node.UserDirectory.DirectorySettings.Create(Load("akkachat.directory.backfill-per-second = -1")));
+        Assert.Contains("akkachat.directory.backfill-per-second", bad.Message);
+    }
+
+    [Fact]
+    public void A_config_file_setting_one_key_of_a_section_keeps_the_defaults_of_the_others()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "akkachat.auth.reveal-codes = on\nakkachat.delivery.window = 32\n");
+            var settings = AkkaChatSettings.Create(NodeConfig.Load(file, ["akkachat.users.passivate-logged-in = on"]));
+
+            Assert.Equal((true, TimeSpan.FromMinutes(10)), (settings.Registration.RevealCodes, settings.Registration.CodeTtl));
+            Assert.Equal((32, 4096), (settings.Inbox.DeliveryWindow, settings.Inbox.DedupWindow));
+            Assert.Equal((true, TimeSpan.FromMinutes(2)), (settings.Users.PassivateLoggedIn, settings.Users.PassivateAfter));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void The_node_settings_compose_the_module_records_and_read_their_values_through_them()
     {
         var config = Load("akkachat.delivery.window = 64", "akkachat.auth.code-ttl = 1m", "akkachat.users.passivate-after = 7s");

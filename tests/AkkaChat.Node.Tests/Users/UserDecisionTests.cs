@@ -263,6 +263,24 @@ public sealed class UserDecisionTests
         Assert.True(_state.Registration.DecideConfirmDirectoryEntry(registrationDurable: false).IsNone);
     }
 
+    [Fact]
+    public void A_journal_without_a_directory_row_writes_its_row_confirmed_with_its_tokens_only_when_it_holds_the_registration()
+    {
+        Assert.True(_state.Registration.DecideBackfillDirectoryEntry(Me, registrationDurable: false, nowMs: 5).IsNone);
+
+        var token = ByteString.CopyFromUtf8("token-1");
+        var hash = DeviceTokens.Hash(token.Span);
+        Apply(_state, _state.Registration.DecideVerify(Me, true, "phone", hash, token, nowMs: 1_000, registrationDurable: false));
+
+        var decision = _state.Registration.DecideBackfillDirectoryEntry(Me, registrationDurable: true, nowMs: 9_000);
+
+        Assert.Empty(decision.Events);
+        var entry = Assert.IsType<WriteDirectoryEntry>(Assert.Single(decision.Effects)).Entry;
+        Assert.Equal((Me, 1_000L, true), (entry.Phone, entry.RegisteredAtMs, entry.Confirmed));
+        Assert.True(entry.HasToken(hash));
+        Assert.Single(entry.TokenHashes);
+    }
+
     // ---- helpers ----
 
     private void Register() => _state.Apply(new UserRegistered { AtMs = 0 });
