@@ -29,14 +29,38 @@ public sealed record AkkaChatSettings
     /// <summary>The journal's group commit and SQLite's durability level (akkachat.storage.journal, .sqlite).</summary>
     public JournalSettings Journal { get; init; } = JournalSettings.Default;
 
-    public required bool RevealCodes { get; init; }
-    public required TimeSpan CodeTtl { get; init; }
-    public required int CodeMaxTries { get; init; }
+    // ---- the modules' settings records, each built from its own sections ----
 
-    public required int MaxDeviceTokens { get; init; }
+    /// <summary>The registration module's settings (akkachat.auth, akkachat.registration).</summary>
+    public required global::AkkaChat.Node.Registration.RegistrationSettings Registration { get; init; }
 
-    /// <summary>AUTH_REQUEST_CODE limits per phone and per source address (akkachat.registration).</summary>
-    public required AkkaChat.Node.Registration.CodeRequestLimits CodeRequests { get; init; }
+    /// <summary>The inbox module's settings (akkachat.delivery, akkachat.retention, akkachat.limits).</summary>
+    public required global::AkkaChat.Node.Inbox.InboxSettings Inbox { get; init; }
+
+    /// <summary>The user actor's own settings (akkachat.users).</summary>
+    public required global::AkkaChat.Node.Users.UserSettings Users { get; init; }
+
+    // ---- the modules' values, read (and, with `with`, set) through the record that owns them ----
+
+    public bool RevealCodes { get => Registration.RevealCodes; init => Registration = Registration with { RevealCodes = value }; }
+    public TimeSpan CodeTtl { get => Registration.CodeTtl; init => Registration = Registration with { CodeTtl = value }; }
+    public int CodeMaxTries { get => Registration.CodeMaxTries; init => Registration = Registration with { CodeMaxTries = value }; }
+    public int MaxDeviceTokens { get => Registration.MaxDeviceTokens; init => Registration = Registration with { MaxDeviceTokens = value }; }
+    public AkkaChat.Node.Registration.CodeRequestLimits CodeRequests { get => Registration.CodeRequests; init => Registration = Registration with { CodeRequests = value }; }
+
+    public int MaxBodyBytes { get => Inbox.MaxBodyBytes; init => Inbox = Inbox with { MaxBodyBytes = value }; }
+    public int MaxClientMsgIdLength { get => Inbox.MaxClientMsgIdLength; init => Inbox = Inbox with { MaxClientMsgIdLength = value }; }
+    public int DeliveryWindow { get => Inbox.DeliveryWindow; init => Inbox = Inbox with { DeliveryWindow = value }; }
+    public int DedupWindow { get => Inbox.DedupWindow; init => Inbox = Inbox with { DedupWindow = value }; }
+    public int SnapshotAfter { get => Inbox.SnapshotAfter; init => Inbox = Inbox with { SnapshotAfter = value }; }
+    public TimeSpan ReceiptConfirmationDelay { get => Inbox.ReceiptConfirmationDelay; init => Inbox = Inbox with { ReceiptConfirmationDelay = value }; }
+    public int MaxConfirmationBatch { get => Inbox.MaxConfirmationBatch; init => Inbox = Inbox with { MaxConfirmationBatch = value }; }
+    public TimeSpan OutboxResendInterval { get => Inbox.OutboxResendInterval; init => Inbox = Inbox with { OutboxResendInterval = value }; }
+    public TimeSpan RetentionMaxAge { get => Inbox.RetentionMaxAge; init => Inbox = Inbox with { RetentionMaxAge = value }; }
+
+    public TimeSpan PassivateAfter { get => Users.PassivateAfter; init => Users = Users with { PassivateAfter = value }; }
+    public bool PassivateLoggedIn { get => Users.PassivateLoggedIn; init => Users = Users with { PassivateLoggedIn = value }; }
+    public TimeSpan StatusReadRetry { get => Users.StatusReadRetry; init => Users = Users with { StatusReadRetry = value }; }
 
     /// <summary>The connection actor's own settings (akkachat.connection).</summary>
     public required ConnectionSettings Connection { get; init; }
@@ -44,23 +68,6 @@ public sealed record AkkaChatSettings
     public required AkkaChat.Node.Transport.TransportSettings Transport { get; init; }
     public required int ReceiveWindowFrames { get; init; }
 
-    public required int MaxBodyBytes { get; init; }
-    public required int MaxClientMsgIdLength { get; init; }
-
-    public required int DeliveryWindow { get; init; }
-    public required int DedupWindow { get; init; }
-    public required int SnapshotAfter { get; init; }
-    public required TimeSpan ReceiptConfirmationDelay { get; init; }
-    public required int MaxConfirmationBatch { get; init; }
-    public required TimeSpan OutboxResendInterval { get; init; }
-
-    public required TimeSpan PassivateAfter { get; init; }
-
-    /// <summary>Whether a user actor passivates also while a session is attached and idle (akkachat.users.passivate-logged-in).</summary>
-    public bool PassivateLoggedIn { get; init; } = false;
-    /// <summary>Wait before a user actor reads a status body again after a failed read (akkachat.users.status-read-retry).</summary>
-    public TimeSpan StatusReadRetry { get; init; } = TimeSpan.FromSeconds(1);
-    public required TimeSpan RetentionMaxAge { get; init; }
     public required TimeSpan ConfigReloadInterval { get; init; }
 
     /// <summary>Restarts of one child the node's supervisor allows within <see cref="SupervisorRestartWindow"/>.</summary>
@@ -111,15 +118,9 @@ public sealed record AkkaChatSettings
             Storage = storage,
             StorageConnectionString = connectionString,
             Journal = JournalSettings.Create(c),
-            RevealCodes = Read(c, "auth.reveal-codes", static (section, path) => section.GetBoolean(path)),
-            CodeTtl = PositiveTime(c, "auth.code-ttl"),
-            CodeMaxTries = Positive(c, "auth.code-max-tries"),
-            MaxDeviceTokens = Positive(c, "auth.max-device-tokens"),
-            CodeRequests = new AkkaChat.Node.Registration.CodeRequestLimits(
-                Positive(c, "registration.code-requests-per-phone-burst"),
-                PositiveTime(c, "registration.code-requests-per-phone-interval"),
-                Positive(c, "registration.code-requests-per-address-burst"),
-                PositiveTime(c, "registration.code-requests-per-address-interval")),
+            Registration = global::AkkaChat.Node.Registration.RegistrationSettings.FromSection(c),
+            Inbox = global::AkkaChat.Node.Inbox.InboxSettings.FromSection(c),
+            Users = global::AkkaChat.Node.Users.UserSettings.FromSection(c),
             Connection = new ConnectionSettings(
                 PositiveTime(c, "connection.auth-timeout"),
                 PositiveTime(c, "connection.close-timeout"),
@@ -131,18 +132,6 @@ public sealed record AkkaChatSettings
                 PositiveTime(c, "connection.login-timeout")),
             Transport = AkkaChat.Node.Transport.TransportSettings.Create(c),
             ReceiveWindowFrames = Positive(c, "connection.receive-window-frames"),
-            MaxBodyBytes = Positive(c, "limits.max-body-bytes"),
-            MaxClientMsgIdLength = Positive(c, "limits.max-client-msg-id-length"),
-            DeliveryWindow = Positive(c, "delivery.window"),
-            DedupWindow = Positive(c, "delivery.dedup-window"),
-            SnapshotAfter = Positive(c, "delivery.snapshot-after"),
-            ReceiptConfirmationDelay = NotNegativeTime(c, "delivery.receipt-confirmation-delay"),
-            MaxConfirmationBatch = Positive(c, "delivery.max-confirmation-batch"),
-            OutboxResendInterval = PositiveTime(c, "delivery.outbox-resend-interval"),
-            PassivateAfter = PositiveTime(c, "users.passivate-after"),
-            PassivateLoggedIn = c.GetBoolean("users.passivate-logged-in", false),
-            StatusReadRetry = PositiveTime(c, "users.status-read-retry"),
-            RetentionMaxAge = PositiveTime(c, "retention.max-age"),
             ConfigReloadInterval = Read(c, "config-reload.interval", static (section, path) => section.GetTimeSpan(path, null, allowInfinite: false)),
             SupervisorMaxRestarts = Positive(c, "supervision.max-restarts"),
             SupervisorRestartWindow = PositiveTime(c, "supervision.restart-window"),

@@ -19,8 +19,14 @@ namespace AkkaChat.Node.Inbox;
 /// <para>A SEND to a number the user directory does not know is answered NOT_FOUND without
 /// recovering that number's journal.</para>
 /// </summary>
-public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory directory) : INodeModule
+public sealed class InboxModule(InboxSettings settings, IUserDirectory directory) : INodeModule
 {
+    /// <summary>With the inbox part of the node's settings.</summary>
+    public InboxModule(AkkaChatSettings settings, IUserDirectory directory)
+        : this(settings.Inbox, directory)
+    {
+    }
+
     public string Name => "inbox";
 
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
@@ -134,5 +140,9 @@ public sealed class InboxModule(AkkaChatSettings settings, IUserDirectory direct
 public static class InboxHostingExtensions
 {
     /// <summary>One-to-one messages: the user's inbox, delivery and receipts.</summary>
-    public static IServiceCollection AddInbox(this IServiceCollection services) => services.AddNodeModule<InboxModule>();
+    public static IServiceCollection AddInbox(this IServiceCollection services)
+    {
+        services.AddSingleton(provider => provider.GetRequiredService<AkkaChatSettings>().Inbox);
+        return services.AddNodeModule(provider => new InboxModule(provider.GetRequiredService<InboxSettings>(), provider.GetRequiredService<IUserDirectory>()));
+    }
 }

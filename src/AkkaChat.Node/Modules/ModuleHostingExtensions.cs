@@ -15,4 +15,15 @@ public static class ModuleHostingExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeModule, TModule>());
         return services;
     }
+
+    /// <summary>
+    /// As <see cref="AddNodeModule{TModule}(IServiceCollection)"/>, built by <paramref name="create"/>:
+    /// for a module handed only its own settings record out of the node's settings.
+    /// </summary>
+    public static IServiceCollection AddNodeModule<TModule>(this IServiceCollection services, Func<IServiceProvider, TModule> create)
+        where TModule : class, INodeModule
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INodeModule, TModule>(create));
+        return services;
+    }
 }

@@ -19,8 +19,14 @@ namespace AkkaChat.Node.Registration;
 /// token) and AUTH_LOGIN (a token), before login; after login each is a BAD_REQUEST.
 /// <para>AUTH_LOGIN is answered from the user directory when the number or the token is unknown
 /// there (AUTH_FAILED, without recovering the user's journal); otherwise the user actor decides.</para>
-public sealed class RegistrationModule(IUserDirectory directory, AkkaChatSettings settings) : INodeModule
+public sealed class RegistrationModule(IUserDirectory directory, RegistrationSettings settings) : INodeModule
 {
+    /// <summary>With the registration part of the node's settings.</summary>
+    public RegistrationModule(IUserDirectory directory, AkkaChatSettings settings)
+        : this(directory, settings.Registration)
+    {
+    }
+
     private readonly CodeRequestLimiter _codeRequests = new(settings.CodeRequests);
 
     public string Name => "registration";
@@ -98,5 +104,9 @@ public sealed class RegistrationModule(IUserDirectory directory, AkkaChatSetting
 public static class RegistrationHostingExtensions
 {
     /// <summary>Registration by SMS code, device tokens and login.</summary>
-    public static IServiceCollection AddRegistration(this IServiceCollection services) => services.AddNodeModule<RegistrationModule>();
+    public static IServiceCollection AddRegistration(this IServiceCollection services)
+    {
+        services.AddSingleton(provider => provider.GetRequiredService<AkkaChatSettings>().Registration);
+        return services.AddNodeModule(provider => new RegistrationModule(provider.GetRequiredService<IUserDirectory>(), provider.GetRequiredService<RegistrationSettings>()));
+    }
 }

@@ -7,7 +7,7 @@ namespace AkkaChat.Node.Registration;
 /// The registration part of a user entity: whether the number is registered and which device
 /// tokens log in to it. Pure: decisions return events, <see cref="Apply"/> folds one in.
 /// </summary>
-public sealed class RegistrationState
+public sealed partial class RegistrationState
 {
     private readonly List<DeviceToken> _tokens = new();
 

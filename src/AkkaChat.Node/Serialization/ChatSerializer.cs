@@ -38,6 +38,7 @@ public sealed class ChatSerializer : SerializerWithStringManifest
         Register("sp", SessionPassivated.Parser);
         Register("sw", WakeSession.Parser);
         Register("cd", ConfirmDirectoryEntry.Parser);
+        Register("bd", BackfillDirectoryEntry.Parser);
         Register("iw", ItemsWritten.Parser);
         // presence module (never journaled)
         Register("p-so", AkkaChat.Node.Presence.SessionOpened.Parser);

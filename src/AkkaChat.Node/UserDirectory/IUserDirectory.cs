@@ -61,4 +61,12 @@ public interface IUserDirectory
 
     /// <summary>Removes a number the user's journal does not know as registered (repair after a crash).</summary>
     Task RemoveAsync(string phone, CancellationToken cancel = default);
+
+    /// <summary>
+    /// The numbers whose user journal or snapshot is in the journal's database without a row here:
+    /// journals written before the directory existed (the backfill at start writes their rows). A
+    /// store beside no journal has none.
+    /// </summary>
+    Task<IReadOnlyCollection<string>> UnlistedUserJournalsAsync(CancellationToken cancel = default) =>
+        Task.FromResult<IReadOnlyCollection<string>>(Array.Empty<string>());
 }

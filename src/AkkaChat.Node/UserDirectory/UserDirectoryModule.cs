@@ -9,22 +9,36 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AkkaChat.Node.UserDirectory;
 
 /// <summary>Settings of the user directory, from <c>akkachat.directory</c>.</summary>
-public sealed record DirectorySettings(int CacheSize)
+/// <param name="CacheSize">directory.cache-size: registered users kept in memory.</param>
+/// <param name="BackfillPerSecond">directory.backfill-per-second: user actors asked a second, at start, to write the row of a journal written before the directory; 0 turns the backfill off.</param>
+public sealed record DirectorySettings(int CacheSize, int BackfillPerSecond = 100)
 {
     public static DirectorySettings Create(Config config)
     {
         var c = config.GetConfig("akkachat") ?? throw new ConfigurationException("missing 'akkachat' section");
-        return new DirectorySettings(AkkaChatSettings.Positive(c, "directory.cache-size"));
+        var backfill = AkkaChatSettings.Read(c, "directory.backfill-per-second", static (section, path) => section.GetInt(path));
+        return new DirectorySettings(
+            AkkaChatSettings.Positive(c, "directory.cache-size"),
+            backfill >= 0 ? backfill : throw new ConfigurationException($"akkachat.directory.backfill-per-second must not be negative, is {backfill}"));
     }
 }
 
 /// <summary>
 /// The user directory: serves no frame of its own; the registration and inbox modules read it, the
-/// user actor writes it. See <see cref="IUserDirectory"/>.
+/// user actor writes it. See <see cref="IUserDirectory"/>. At start it backfills the rows of
+/// journals written before the directory existed (<see cref="DirectoryBackfill"/>).
 /// </summary>
-public sealed class UserDirectoryModule : INodeModule
+public sealed class UserDirectoryModule(IUserDirectory directory, DirectorySettings settings) : INodeModule
 {
     public string Name => "directory";
+
+    public void StartActors(Akka.Actor.ActorSystem system, IActorRegistry registry)
+    {
+        if (settings.BackfillPerSecond > 0)
+        {
+            system.ActorOf(DirectoryBackfill.Props(directory, registry.Get<Users.UserShard>(), settings.BackfillPerSecond), "directory-backfill");
+        }
+    }
 
     public void MapFrames(FrameRoutes.Builder routes, IReadOnlyActorRegistry registry)
     {

@@ -25,3 +25,4 @@ public sealed partial class ReceiptStored : IWithUserId { string IWithUserId.Use
 public sealed partial class ResumeSession : IWithUserId { string IWithUserId.UserId => Phone; }
 
 public sealed partial class ConfirmDirectoryEntry : IWithUserId { string IWithUserId.UserId => Phone; }
+public sealed partial class BackfillDirectoryEntry : IWithUserId { string IWithUserId.UserId => Phone; }

@@ -27,29 +27,7 @@ public sealed partial class UserActor
     // This push skipped an expired update not yet marked in the journal.
     private bool _skippedExpiredStatus;
 
-    private void HandleQueueStatus(QueueStatus command)
-    {
-        var replyTo = Sender;
-        var answer = new StatusQueued { Phone = _phone, StatusId = command.Update.StatusId };
-        if (!_state.Registered)
-        {
-            replyTo.Tell(answer); // nobody to deliver to: nothing to wait for
-            return;
-        }
-
-        if (_state.Queue.DecideQueueStatus(command.Update, NowMs) is not { } queued)
-        {
-            DeferAsync(answer, a => replyTo.Tell(a)); // after the first copy is durable
-            return;
-        }
-
-        PersistEvent(queued, e =>
-        {
-            _durableUpTo = Math.Max(_durableUpTo, e.Item.Seq);
-            replyTo.Tell(answer);
-            Push();
-        });
-    }
+    private void HandleQueueStatus(QueueStatus command) => Run(_state.Decide(command, NowMs)); // UserActor.Decisions.cs
 
     /// <summary>Pushes the STATUS_UPDATE <paramref name="item"/> with its body, or skips it when expired; false when its body must be read first.</summary>
     private bool TryPushStatus(QueuedItem item)

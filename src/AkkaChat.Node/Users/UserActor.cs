@@ -6,6 +6,7 @@ using AkkaChat.Node.Auth;
 using AkkaChat.Node.Configuration;
 using AkkaChat.Node.Diagnostics;
 using AkkaChat.Node.Inbox;
+using AkkaChat.Node.Registration;
 using AkkaChat.Node.UserDirectory;
 using AkkaChat.Node.Contracts;
 using AkkaChat.Node.Statuses;
@@ -115,6 +116,9 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
             case ConfirmDirectoryEntry:
                 HandleConfirmDirectoryEntry();
                 break;
+            case BackfillDirectoryEntry:
+                Run(_state.Registration.DecideBackfillDirectoryEntry(_phone, _registrationDurable, NowMs)); // UserActor.Decisions.cs
+                break;
             case SubmitMessage submit:
                 HandleSubmit(submit);
                 break;
@@ -205,65 +209,27 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         Context.SetReceiveTimeout(_settings.PassivateAfter);
     }
 
-    // ---- registration and login ----
+    // ---- registration and login: decided by the registration part (Registration/RegistrationDecisions.cs) ----
 
     private void HandleRequestCode()
     {
         _code = VerificationCode.Issue(_clock.GetUtcNow(), _settings.CodeTtl, _settings.CodeMaxTries);
-        _sms.SendCode(_phone, _code.Code, _settings.CodeTtl);
-        Sender.Tell(new AuthCodeSent
-        {
-            ExpiresInS = (uint)_settings.CodeTtl.TotalSeconds,
-            DevCode = _settings.RevealCodes ? _code.Code : string.Empty,
-        });
+        Run(RegistrationState.DecideRequestCode(_phone, _code, _settings.CodeTtl, _settings.RevealCodes));
     }
 
     private void HandleVerify(VerifyCode verify)
     {
-        var connection = Sender;
-        if (_code is null || !_code.TryVerify(verify.Code, _clock.GetUtcNow()))
+        var accepted = _code is not null && _code.TryVerify(verify.Code, _clock.GetUtcNow());
+        if (!accepted)
         {
             Log.Debug("User {0}: wrong or expired registration code", _phone);
-            connection.Tell(Error.Of(ErrorCode.AuthFailed, "wrong or expired code"));
+            Run(_state.Registration.DecideVerify(_phone, codeAccepted: false, verify.DeviceName, Array.Empty<byte>(), ByteString.Empty, NowMs, _registrationDurable));
             return;
         }
 
         _code = null;
         var token = DeviceTokens.NewToken();
-        var hash = DeviceTokens.Hash(token);
-        var issued = _state.DecideIssueToken(hash, verify.DeviceName, NowMs);
-        var firstRegistration = !_state.Registered;
-        var tokens = _state.Tokens.Select(t => t.TokenHash.ToByteArray()).Append(hash).TakeLast(_settings.MaxDeviceTokens).ToArray();
-        var entry = new DirectoryEntry(_phone, NowMs, tokens, Confirmed: _registrationDurable);
-
-        // The directory first, then the journal: the directory is a superset of the journals, so it
-        // never denies a registration or token the journal holds (docs/node.md, "User directory").
-        // RunTask holds this user's next commands until the row is written.
-        RunTask(async () =>
-        {
-            try
-            {
-                await _directory.WriteAsync(entry);
-            }
-            catch (Exception e)
-            {
-                Log.Warning(e, "User {0}: the user directory could not be written; registration refused", _phone);
-                connection.Tell(Error.Of(ErrorCode.Internal, "registration could not be stored; try again"));
-                return;
-            }
-
-            if (firstRegistration)
-            {
-                PersistEvent(new UserRegistered { AtMs = NowMs }, _ =>
-                {
-                    _registrationDurable = true;
-                    Log.Info("User {0}: registered", _phone);
-                    ConfirmInDirectory();
-                });
-            }
-
-            PersistEvent(issued, _ => AttachSession(connection, ByteString.CopyFrom(token)));
-        });
+        Run(_state.Registration.DecideVerify(_phone, codeAccepted: true, verify.DeviceName, DeviceTokens.Hash(token), ByteString.CopyFrom(token), NowMs, _registrationDurable));
     }
 
     /// <summary>Marks this user's directory entry confirmed; a failure leaves it unconfirmed, which readers resolve with this actor.</summary>
@@ -280,54 +246,21 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
     /// A node found this user's directory entry unconfirmed: confirm it if the journal holds the
     /// registration, else remove it (it was written before a registration that never reached the journal).
     /// </summary>
-    private void HandleConfirmDirectoryEntry()
-    {
-        if (_registrationDurable)
-        {
-            ConfirmInDirectory();
-        }
-        else if (!_state.Registered)
-        {
-            RunTask(async () =>
-            {
-                try
-                {
-                    await _directory.RemoveAsync(_phone);
-                    Log.Info("User {0}: removed from the user directory; its registration never reached the journal", _phone);
-                }
-                catch (Exception e)
-                {
-                    Log.Warning(e, "User {0}: removing a stale user directory entry failed", _phone);
-                }
-            });
-        }
-    }
+    private void HandleConfirmDirectoryEntry() => Run(_state.Registration.DecideConfirmDirectoryEntry(_registrationDurable));
 
     private void HandleLogin(Login login)
     {
-        if (!_state.Registered || !_state.HasToken(DeviceTokens.Hash(login.Token.Span)))
+        var decision = _state.Registration.DecideLogin(DeviceTokens.Hash(login.Token.Span), SessionPath(Sender), NowMs);
+        if (decision.Events.Count == 0)
         {
             Log.Debug("User {0}: login with an unknown token refused", _phone);
-            Sender.Tell(Error.Of(ErrorCode.AuthFailed, "unknown phone or token"));
-            return;
         }
 
-        AttachSession(Sender, ByteString.Empty);
+        Run(decision);
     }
 
-    /// <summary>
-    /// Journals the login (which connection logged in latest, in journal order), then attaches the
-    /// connection as the session and answers AUTH_OK. If the journal fails, the login is refused with
-    /// ERROR{INTERNAL} and the client may try again.
-    /// </summary>
-    private void AttachSession(IActorRef connection, ByteString token)
-    {
-        var login = _state.DecideLogin(Akka.Serialization.Serialization.SerializedActorPath(connection), NowMs);
-        PersistEvent(
-            login,
-            _ => AttachLoggedIn(connection, token),
-            onFailed: cause => connection.Tell(Overload.Refusal(cause, "the login could not be stored; try again")));
-    }
+    /// <summary>The serialized path of a connection, as SessionLoggedIn names it.</summary>
+    private static string SessionPath(IActorRef connection) => Akka.Serialization.Serialization.SerializedActorPath(connection);
 
     private void AttachLoggedIn(IActorRef connection, ByteString token)
     {
@@ -354,49 +287,20 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         Push();
     }
 
-    private void HandleResume(ResumeSession resume)
+    private void HandleResume(ResumeSession resume) =>
+        Run(Sessions.SessionRules.DecideResume(_phone, _state.LatestSession, _session, _sessionLoggedInAtMs, Sender, resume.LoggedInAtMs));
+
+    /// <summary>Attaches <paramref name="connection"/> as the session again after the resume check, and pushes from the oldest unacknowledged item.</summary>
+    private void AttachResumedSession(IActorRef connection, long loggedInAtMs)
     {
-        if (_state.LatestSession.Length > 0)
-        {
-            // The journal names the latest login: any other connection was replaced, whether or not
-            // it heard so, and whatever its clock said.
-            if (!IsLatestLogin(Sender))
-            {
-                Sender.Tell(new SessionReplaced { Phone = _phone });
-                return;
-            }
-        }
-        else if (_session is not null && !_session.Equals(Sender) && resume.LoggedInAtMs <= _sessionLoggedInAtMs)
-        {
-            Sender.Tell(new SessionReplaced { Phone = _phone }); // a journal of an older node: by login time
-            return;
-        }
-
-        if (_session is not null && !_session.Equals(Sender))
-        {
-            // The attached session is not the latest login: it is the stale one.
-            Context.Unwatch(_session);
-            _session.Tell(new SessionReplaced { Phone = _phone });
-        }
-
-        _session = Sender;
-        _sessionLoggedInAtMs = resume.LoggedInAtMs;
-        Context.Watch(Sender);
+        _session = connection;
+        _sessionLoggedInAtMs = loggedInAtMs;
+        Context.Watch(connection);
         _deliveredUpTo = _writtenUpTo = _state.RemovedUpTo;
-        Sender.Tell(new SessionResumed { Phone = _phone });
-        Log.Debug("User {0}: session {1} resumed after the user actor moved or restarted", _phone, Sender.Path.Name);
+        connection.Tell(new SessionResumed { Phone = _phone });
+        Log.Debug("User {0}: session {1} resumed after the user actor moved or restarted", _phone, connection.Path.Name);
         Push();
     }
-
-    /// <summary>
-    /// Whether <paramref name="connection"/> is the one the journal names as the latest login: same
-    /// path and uid. The address is left out, since a ref to the same actor reads with the node's
-    /// address when local and with the remote address otherwise; a uid is random per actor.
-    /// </summary>
-    private bool IsLatestLogin(IActorRef connection) =>
-        ActorPath.TryParse(_state.LatestSession, out var latest)
-        && latest.Uid == connection.Path.Uid
-        && latest.Elements.SequenceEqual(connection.Path.Elements);
 
     protected override void PreRestart(Exception reason, object message)
     {
@@ -416,79 +320,17 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         }
     }
 
-    // ---- the queue ----
+    // ---- the queue: decided by the inbox part (Inbox/InboxDecisions.cs) ----
 
-    private void HandleSubmit(SubmitMessage submit)
-    {
-        var replyTo = Sender;
-        if (!_state.Registered)
-        {
-            replyTo.Tell(Error.Of(ErrorCode.NotFound, $"{_phone} is not registered", submit.ClientMsgId));
-            return;
-        }
+    private void HandleSubmit(SubmitMessage submit) => Run(_state.Decide(submit, Guid.CreateVersion7().ToString("N"), NowMs));
 
-        var queued = _state.DecideSubmit(submit, Guid.CreateVersion7().ToString("N"), NowMs, out var duplicateOf);
-        if (queued is null)
-        {
-            // The first one may still be on its way to the journal: answer after it, in order.
-            var ack = new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = duplicateOf!.ServerMsgId, ServerTimeMs = duplicateOf.ServerTimeMs };
-            DeferAsync(ack, a => replyTo.Tell(a));
-            return;
-        }
+    private void HandleStoreReceipt(StoreReceipt store) => Run(_state.Queue.Decide(store, NowMs));
 
-        PersistEvent(queued, e =>
-        {
-            var deliver = e.Item.Deliver;
-            _durableUpTo = Math.Max(_durableUpTo, deliver.Seq);
-            NodeMetrics.Get(Context.System).MessagesQueued.Add(1);
-            Management.MessageTrace.Get(Context.System).Record(deliver.ServerMsgId, $"journaled at seq {deliver.Seq} for {_phone} (from {deliver.From})", Self);
-            replyTo.Tell(new SendAck { ClientMsgId = submit.ClientMsgId, ServerMsgId = deliver.ServerMsgId, ServerTimeMs = deliver.SentAtMs });
-            Log.Debug("User {0}: queued {1} from {2} as seq {3}", _phone, deliver.ServerMsgId, deliver.From, deliver.Seq);
-            Push();
-        }, onFailed: cause => replyTo.Tell(Overload.Refusal(cause, "the message was not stored; send it again", submit.ClientMsgId)));
-    }
-
-    private void HandleStoreReceipt(StoreReceipt store)
-    {
-        var replyTo = Sender;
-        var stored = new ReceiptStored { Phone = store.By, OutboxId = store.OutboxId };
-        if (_state.DecideStoreReceipt(store, NowMs) is not { } queued)
-        {
-            DeferAsync(stored, r => replyTo.Tell(r)); // after the first copy is durable
-            return;
-        }
-
-        PersistEvent(queued, e =>
-        {
-            _durableUpTo = Math.Max(_durableUpTo, e.Item.Seq);
-            TraceReceiptQueued(e.Item);
-            replyTo.Tell(stored);
-            Push();
-        });
-    }
-
-    private void HandleAcknowledge(AcknowledgeItems ack)
-    {
-        // Any logged-in connection of this user may acknowledge what was pushed to it, even one
-        // that is no longer the session: its connection may have closed right after the ACK, and
-        // the Terminated of a closed connection overtakes its last messages. Never beyond what
-        // this incarnation has pushed to some session of the user.
-        if (_state.DecideAcknowledge(ack.UpToSeq, _pushedUpTo, NowMs, out var owed) is not { } acked)
-        {
-            return;
-        }
-
-        var removed = (long)(acked.UpToSeq - _state.RemovedUpTo);
-        var groupItems = _state.Queue.GroupItemsUpTo(acked.UpToSeq);
-        TraceAcknowledged(acked.UpToSeq);
-        PersistEvent(acked, _ =>
-        {
-            NotifyGroupsAcknowledged(groupItems);
-            NodeMetrics.Get(Context.System).ItemsAcknowledged.Add(removed);
-            SendReceiptsOwed(owed);
-            Push();
-        });
-    }
+    // Any logged-in connection of this user may acknowledge what was pushed to it, even one that is
+    // no longer the session: its connection may have closed right after the ACK, and the Terminated
+    // of a closed connection overtakes its last messages. Never beyond what this incarnation has
+    // pushed to some session of the user.
+    private void HandleAcknowledge(AcknowledgeItems ack) => Run(_state.Queue.Decide(ack, _pushedUpTo, NowMs));
 
     /// <summary>The session's socket took the items pushed up to a seq: push up to a window past it.</summary>
     private void HandleWritten(ItemsWritten written)
@@ -502,24 +344,7 @@ public sealed partial class UserActor : UntypedPersistentActor, IWithTimers
         Push();
     }
 
-    private void HandleRead(MarkRead read)
-    {
-        // An id the queue no longer remembers (older than the dedup window) or never got from that
-        // sender yields no receipt: say so, one ERROR{NOT_FOUND, ref=server_msg_id} each, so the
-        // client knows the sender will not see it read (docs/protocol.md).
-        // (An id longer than any server_msg_id is cut in the ref, so the ERROR always fits a frame.)
-        foreach (var id in _state.Queue.UnknownReads(read.From, read.ServerMsgIds))
-        {
-            Sender.Tell(Error.Of(ErrorCode.NotFound, $"no message with this id from {read.From} is remembered; no READ receipt is sent for it", id.Length <= 256 ? id : id[..256]));
-        }
-
-        if (_state.DecideRead(read.From, read.ServerMsgIds, NowMs, out var owed) is not { } marked)
-        {
-            return;
-        }
-
-        PersistEvent(marked, _ => SendReceiptsOwed(owed));
-    }
+    private void HandleRead(MarkRead read) => Run(_state.Queue.Decide(read, NowMs));
 
     private void SendReceiptsOwed(OutboxRange owed)
     {

@@ -115,6 +115,7 @@ public sealed class ChatSerializerTests : Akka.TestKit.Xunit2.TestKit
         yield return new SessionPassivated { Phone = me };
         yield return new WakeSession { Phone = me };
         yield return new ConfirmDirectoryEntry { Phone = me };
+        yield return new BackfillDirectoryEntry { Phone = me };
         var signed = new SignedPreKey { Id = 1, PublicKey = ByteString.CopyFrom(new byte[32]), Signature = ByteString.CopyFrom(new byte[64]) };
         yield return new AkkaChat.Node.Keys.Contracts.StoreKeys { Phone = me, Upload = new KeysUpload { IdentityKey = ByteString.CopyFrom(new byte[64]), SignedPrekey = signed } };
         yield return new AkkaChat.Node.Keys.Contracts.FetchBundle { Phone = me };

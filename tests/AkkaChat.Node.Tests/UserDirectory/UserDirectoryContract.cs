@@ -17,11 +17,32 @@ public abstract class UserDirectoryContract : IAsyncLifetime
 
     protected virtual Task CleanUpAsync() => Task.CompletedTask;
 
+    /// <summary>Runs <paramref name="sql"/> on the directory's database (to lay out tables as another writer would).</summary>
+    private protected abstract Task ExecuteAsync(string sql);
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => CleanUpAsync();
 
     private static byte[] Hash() => RandomNumberGenerator.GetBytes(32);
+
+    [Fact]
+    public async Task User_journals_without_a_directory_row_are_listed_until_their_rows_are_written()
+    {
+        var (directory, _) = await OpenAsync(100);
+        Assert.Empty(await directory.UnlistedUserJournalsAsync()); // no journal tables yet: nothing predates the directory
+
+        // The journal and snapshot tables as Akka.Persistence.Sql lays them out (the columns read here).
+        await ExecuteAsync("CREATE TABLE journal (persistence_id VARCHAR(255) NOT NULL, sequence_number BIGINT NOT NULL)");
+        await ExecuteAsync("CREATE TABLE snapshot (persistence_id VARCHAR(255) NOT NULL, sequence_number BIGINT NOT NULL)");
+        await ExecuteAsync($"INSERT INTO journal VALUES ('user-{Alice}', 1), ('user-{Alice}', 2), ('group-g1', 1)");
+        await ExecuteAsync($"INSERT INTO snapshot VALUES ('user-{Bob}', 9)");
+
+        Assert.Equal(new[] { Bob, Alice }.Order(), (await directory.UnlistedUserJournalsAsync()).Order());
+
+        await directory.WriteAsync(new DirectoryEntry(Alice, 1, [Hash()]));
+        Assert.Equal(new[] { Bob }, await directory.UnlistedUserJournalsAsync());
+    }
 
     [Fact]
     public async Task A_written_entry_is_found_with_its_token_hashes_in_order()
@@ -178,6 +199,15 @@ public sealed class SqliteUserDirectoryTests : UserDirectoryContract, IDisposabl
         return Task.FromResult((SqlUserDirectory.Sqlite(file, cacheCapacity), SqlUserDirectory.Sqlite(file, cacheCapacity)));
     }
 
+    private protected override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "akkachat.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -195,6 +225,15 @@ public sealed class PostgreSqlUserDirectoryTests : UserDirectoryContract
     {
         _database = await Support.TestPostgres.CreateAsync();
         return (SqlUserDirectory.PostgreSql(_database.ConnectionString, cacheCapacity), SqlUserDirectory.PostgreSql(_database.ConnectionString, cacheCapacity));
+    }
+
+    private protected override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_database!.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     protected override async Task CleanUpAsync()

@@ -25,6 +25,19 @@ public sealed partial class InboxState
         return new StatusUpdateQueued { Item = new QueuedItem { Seq = NextSeq, EnqueuedAtMs = nowMs, StatusUpdate = item } };
     }
 
+    /// <summary>
+    /// QUEUE_STATUS to a registered user (<see cref="UserState.Decide(Statuses.QueueStatus, long)"/>
+    /// answers an unregistered one): StatusUpdateQueued, then StatusQueued to the poster's side and a
+    /// push once durable; a status already queued is answered after the writes in flight.
+    /// </summary>
+    public Decision Decide(Statuses.QueueStatus command, string phone, long nowMs)
+    {
+        var answer = new Statuses.StatusQueued { Phone = phone, StatusId = command.Update.StatusId };
+        return DecideQueueStatus(command.Update, nowMs) is { } queued
+            ? Decision.Of(queued, new Reply(answer), PushItems.Instance)
+            : Decision.Only(new ReplyAfterWrites(answer));
+    }
+
     /// <summary>Whether <paramref name="item"/> is a STATUS_UPDATE that must not be pushed at <paramref name="nowMs"/>.</summary>
     public static bool IsExpiredStatus(QueuedItem item, long nowMs) =>
         item.ItemCase == QueuedItem.ItemOneofCase.StatusUpdate && (item.Expired || item.StatusUpdate.ExpiresAtMs <= nowMs);

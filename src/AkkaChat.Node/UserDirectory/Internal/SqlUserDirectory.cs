@@ -134,6 +134,42 @@ internal sealed class SqlUserDirectory : IUserDirectory
         await command.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Ids of the form <c>user-PHONE</c> in Akka.Persistence.Sql's <c>journal</c> and <c>snapshot</c>
+    /// tables without a directory row for PHONE. A table not created yet (a database that never held a
+    /// journal) holds none.
+    /// </summary>
+    public async Task<IReadOnlyCollection<string>> UnlistedUserJournalsAsync(CancellationToken cancel = default)
+    {
+        var phones = new HashSet<string>(StringComparer.Ordinal);
+        await using var connection = await _tables.OpenAsync(cancel).ConfigureAwait(false);
+        foreach (var table in new[] { "journal", "snapshot" })
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText =
+                $"SELECT DISTINCT t.persistence_id FROM {table} t WHERE t.persistence_id LIKE 'user-%' " +
+                "AND NOT EXISTS (SELECT 1 FROM akkachat_user_directory d WHERE d.phone = SUBSTR(t.persistence_id, 6))";
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync(cancel).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancel).ConfigureAwait(false))
+                {
+                    phones.Add(reader.GetString(0)["user-".Length..]);
+                }
+            }
+            catch (Exception e) when (IsMissingTable(e))
+            {
+                // No journal written here yet: nothing predates the directory.
+            }
+        }
+
+        return phones;
+    }
+
+    private static bool IsMissingTable(Exception e) =>
+        e is SqliteException { SqliteErrorCode: 1 } sqlite && sqlite.Message.Contains("no such table", StringComparison.Ordinal)
+        || e is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable };
+
     private static byte[] Pack(IReadOnlyList<byte[]> hashes)
     {
         var packed = new byte[hashes.Count * HashBytes];
