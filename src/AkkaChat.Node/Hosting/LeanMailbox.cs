@@ -6,12 +6,14 @@ using Akka.Dispatch.MessageQueues;
 namespace AkkaChat.Node.Hosting;
 
 /// <summary>
-/// The node's default mailbox (<c>akka.actor.default-mailbox.mailbox-type</c> in hocon/akkachat.conf):
-/// unbounded, FIFO, many senders and one receiver, like Akka's <see cref="UnboundedMailbox"/>, but
-/// holding no array while the actor is idle. Akka's default queue is a <c>ConcurrentQueue</c>
+/// The node's default mailbox (<c>akka.actor.default-mailbox.mailbox-type</c> in hocon/akkachat.conf)
+/// and its deque-based one for actors with a stash (every persistent actor:
+/// <c>akka.actor.mailbox.unbounded-deque-based.mailbox-type</c>): unbounded, FIFO, many senders and
+/// one receiver, like Akka's <see cref="UnboundedMailbox"/> and <see cref="UnboundedDequeBasedMailbox"/>,
+/// but holding no array while the actor is idle. Akka's default queue is a <c>ConcurrentQueue</c>
 /// whose first segment (32 slots, about 1.1 KB with the segment) is allocated with the actor and kept
 /// for its life; an idle logged-in connection has five actors (connection, its stream graph, the
-/// user, the user's key store, ...), so that was about 5.5 KB of the idle connection's heap.
+/// user, the user's key store, the user's presence), so that was about 5.5 KB of the idle connection's heap.
 /// <para>See <see cref="LeanMessageQueue"/> for how it holds messages.</para>
 /// </summary>
 public sealed class LeanMailbox : MailboxType, IProducesMessageQueue<LeanMessageQueue>
@@ -30,10 +32,11 @@ public sealed class LeanMailbox : MailboxType, IProducesMessageQueue<LeanMessage
 /// go (the next message allocates a small one), so an actor that once had a burst does not keep
 /// the burst's array while idle, and a quiet actor keeps at most a few slots (about 150 bytes).
 /// Senders contend only for the length of one array write; the receiver dequeues one message per
-/// lock. Order is FIFO over all senders, as with Akka's default queue. It locks itself (no lock
+/// lock. Order is FIFO over all senders, as with Akka's default queue; <see cref="EnqueueFirst"/>
+/// (a stash's unstash) puts a message before all others. It locks itself (no lock
 /// object: 24 bytes per actor); nothing else ever sees the queue to lock it.
 /// </summary>
-public sealed class LeanMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
+public sealed class LeanMessageQueue : IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
 {
     /// <summary>An emptied queue keeps an array of at most this many slots; larger ones are released.</summary>
     public const int KeptCapacity = 8;
@@ -80,6 +83,28 @@ public sealed class LeanMessageQueue : IMessageQueue, IUnboundedMessageQueueSema
             }
 
             items[tail] = envelope;
+            Volatile.Write(ref _count, _count + 1);
+        }
+    }
+
+    /// <summary>Puts <paramref name="envelope"/> at the head: the next message dequeued (unstashing).</summary>
+    public void EnqueueFirst(Envelope envelope)
+    {
+        lock (this)
+        {
+            var items = _items;
+            if (items is null)
+            {
+                _items = items = new Envelope[FirstCapacity];
+            }
+            else if (_count == items.Length)
+            {
+                items = Grow(items);
+            }
+
+            var head = _head - 1;
+            _head = head < 0 ? items.Length - 1 : head;
+            items[_head] = envelope;
             Volatile.Write(ref _count, _count + 1);
         }
     }

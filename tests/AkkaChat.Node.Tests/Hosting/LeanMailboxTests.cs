@@ -120,6 +120,73 @@ public sealed class LeanMailboxTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Enqueue_first_puts_a_message_before_all_others_also_across_wrap_around_and_growth()
+    {
+        var queue = new LeanMessageQueue();
+        queue.Enqueue(ActorRefs.Nobody, Message(10));
+        queue.Enqueue(ActorRefs.Nobody, Message(11));
+        Assert.True(queue.TryDequeue(out _)); // the head moves off slot 0
+        for (var i = 9; i >= 0; i--)
+        {
+            queue.EnqueueFirst(Message(i)); // wraps below slot 0, then grows
+        }
+
+        queue.Enqueue(ActorRefs.Nobody, Message(12));
+        var expected = new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12 };
+        foreach (var e in expected)
+        {
+            Assert.True(queue.TryDequeue(out var envelope));
+            Assert.Equal(e, envelope.Message);
+        }
+
+        Assert.False(queue.HasMessages);
+    }
+
+    private sealed class Stashing : UntypedActor, IWithUnboundedStash
+    {
+        private bool _open;
+
+        public IStash Stash { get; set; } = null!;
+
+        protected override void OnReceive(object message)
+        {
+            switch (message)
+            {
+                case "open":
+                    _open = true;
+                    Stash.UnstashAll();
+                    break;
+                case var _ when !_open:
+                    Stash.Stash();
+                    break;
+                default:
+                    Sender.Tell(message);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public void Under_the_node_configuration_a_stashing_actor_gets_the_lean_queue_and_unstashes_in_order()
+    {
+        var actor = Sys.ActorOf(Props.Create(() => new Stashing()));
+        for (var i = 0; i < 100; i++)
+        {
+            actor.Tell(i, TestActor);
+        }
+
+        actor.Tell("open", TestActor);
+        actor.Tell(100, TestActor);
+        for (var i = 0; i <= 100; i++)
+        {
+            ExpectMsg(i, TimeSpan.FromSeconds(10));
+        }
+
+        var cell = (ActorCell)((ActorRefWithCell)actor).Underlying;
+        Assert.IsType<LeanMessageQueue>(cell.Mailbox!.MessageQueue);
+    }
+
     private sealed class Echo : UntypedActor
     {
         protected override void OnReceive(object message) => Sender.Tell(message);
