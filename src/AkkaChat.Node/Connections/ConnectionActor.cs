@@ -26,10 +26,10 @@ namespace AkkaChat.Node.Connections;
 /// timing and closing. It holds no durable state: when it dies, the socket closes
 /// and the client logs in again; everything queued for it waits in the user's journal.
 /// <para>An untyped actor with one switch per state, because there is one per socket: it allocates
-/// no handler tables per instance, and no stash until a frame must wait (bounded by the receive
-/// window).</para>
+/// no handler tables per instance, no stash until a frame must wait (bounded by the receive
+/// window), and no timer scheduler until it times something (<see cref="SingleTimers"/>).</para>
 /// </summary>
-public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
+public sealed class ConnectionActor : UntypedActor, IConnection
 {
     private readonly ConnectionSettings _settings;
     private readonly RuntimeSettingsSource _runtime;
@@ -76,10 +76,15 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         Closing,
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
+    // Created on the first timer (login, close, resume, answer check): an idle connection holds none.
+    private SingleTimers? _timers;
+
+    private SingleTimers Timers => _timers ??= new SingleTimers(Self, Context.System.Scheduler);
 
     public static Props Props(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote) =>
         Akka.Actor.Props.Create(() => new ConnectionActor(settings, runtime, users, routes, remote));
+
+    protected override void PostStop() => _timers?.CancelAll();
 
     private string Id => Self.Path.Name;
 
@@ -89,6 +94,17 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
 
     protected override void OnReceive(object message)
     {
+        if (message is SingleTimers.Fired fired)
+        {
+            // A timer cancelled or started again after it fired is dropped, as with Akka's timers.
+            if (_timers?.Accept(fired) is not { } key)
+            {
+                return;
+            }
+
+            message = key;
+        }
+
         switch (_state)
         {
             case State.WaitingForStage:
@@ -163,7 +179,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         switch (message)
         {
             case AuthOk ok:
-                Timers.Cancel(AuthTimedOut.Instance);
+                _timers?.Cancel(AuthTimedOut.Instance);
                 _loggedInAtMs = ok.ServerTimeMs;
                 WatchUser(Sender);
                 Write(ok);
@@ -174,7 +190,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 _routes.LoggedIn(this);
                 break;
             case ProtocolError error:
-                Timers.Cancel(AuthTimedOut.Instance);
+                _timers?.Cancel(AuthTimedOut.Instance);
                 WriteError(error);
                 break;
             case AuthTimedOut:
@@ -231,7 +247,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 Resume("its user actor restarted");
                 break;
             case SessionResumed:
-                Timers.Cancel(ResumeRetry.Instance);
+                _timers?.Cancel(ResumeRetry.Instance);
                 _resumingSinceMs = -1;
                 _passivated = false;
                 WatchUser(Sender);
@@ -294,7 +310,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
                 break;
             case NodeShuttingDown:
                 _stage.Tell(ConnectionStage.Close.Instance);
-                Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
+                Timers.StartSingleTimer(CloseTimedOut.Instance, _settings.CloseTimeout);
                 Become(State.Closing);
                 break;
             case Terminated:
@@ -368,7 +384,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     private void SendResume()
     {
         _users.Tell(new ResumeSession { Phone = _phone, LoggedInAtMs = _loggedInAtMs });
-        Timers.StartSingleTimer(ResumeRetry.Instance, ResumeRetry.Instance, _resumeDelay);
+        Timers.StartSingleTimer(ResumeRetry.Instance, _resumeDelay);
     }
 
     private void WatchUser(IActorRef user)
@@ -466,7 +482,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         }
 
         _phone = phone;
-        Timers.StartSingleTimer(AuthTimedOut.Instance, AuthTimedOut.Instance, _settings.AuthTimeout);
+        Timers.StartSingleTimer(AuthTimedOut.Instance, _settings.AuthTimeout);
         target.Tell(command, Self);
         Become(State.Authenticating);
     }
@@ -548,9 +564,9 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
     {
         var timeout = _settings.SendAnswerTimeoutOrDefault;
         (_unanswered ??= new Dictionary<string, long>(StringComparer.Ordinal))[clientMsgId] = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        if (!Timers.IsTimerActive(AnswerCheck.Instance))
+        if (_timers?.IsTimerActive(AnswerCheck.Instance) != true)
         {
-            Timers.StartSingleTimer(AnswerCheck.Instance, AnswerCheck.Instance, timeout);
+            Timers.StartSingleTimer(AnswerCheck.Instance, timeout);
         }
     }
 
@@ -590,7 +606,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         }
         else
         {
-            Timers.StartSingleTimer(AnswerCheck.Instance, AnswerCheck.Instance, TimeSpan.FromMilliseconds(next - now));
+            Timers.StartSingleTimer(AnswerCheck.Instance, TimeSpan.FromMilliseconds(next - now));
         }
     }
 
@@ -652,7 +668,7 @@ public sealed class ConnectionActor : UntypedActor, IWithTimers, IConnection
         Log.Debug("Connection {0} ({1}) closing: {2} {3}", Id, _phone ?? "not logged in", code, message);
         Write(ProtocolError.Of(code, message));
         _stage.Tell(ConnectionStage.Close.Instance);
-        Timers.StartSingleTimer(CloseTimedOut.Instance, CloseTimedOut.Instance, _settings.CloseTimeout);
+        Timers.StartSingleTimer(CloseTimedOut.Instance, _settings.CloseTimeout);
         Become(State.Closing);
     }
 

@@ -46,7 +46,8 @@ public sealed class SocketStage : GraphStage<FlowShape<ByteString, ByteString>>
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
-    private sealed class Logic : GraphStageLogic
+    // The logic is its own in and out handler: no handler objects and delegates per connection.
+    private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly SocketStage _stage;
         private readonly Socket _socket;
@@ -60,9 +61,17 @@ public sealed class SocketStage : GraphStage<FlowShape<ByteString, ByteString>>
         {
             _stage = stage;
             _socket = stage._socket;
-            SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: OnWritesDone, onUpstreamFailure: _ => AbortSocket());
-            SetHandler(stage.Out, onPull: WaitReadable, onDownstreamFinish: _ => AbortSocket());
+            SetHandler(stage.In, this);
+            SetHandler(stage.Out, this);
         }
+
+        public override void OnPull() => WaitReadable();
+
+        public override void OnUpstreamFinish() => OnWritesDone();
+
+        public override void OnUpstreamFailure(Exception e) => AbortSocket();
+
+        public override void OnDownstreamFinish(Exception cause) => AbortSocket();
 
         public override void PreStart()
         {
@@ -157,7 +166,7 @@ public sealed class SocketStage : GraphStage<FlowShape<ByteString, ByteString>>
         /// Writes without blocking what the kernel takes now; only a remainder (the peer's window is
         /// full) is copied out and sent asynchronously, and the next element waits for it.
         /// </summary>
-        private void OnPush()
+        public override void OnPush()
         {
             var bytes = Grab(_stage.In);
             var span = bytes.ToReadOnlySpan();
