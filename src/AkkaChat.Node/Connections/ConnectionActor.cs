@@ -84,8 +84,6 @@ public sealed class ConnectionActor : UntypedActor, IConnection
     public static Props Props(ConnectionSettings settings, RuntimeSettingsSource runtime, IActorRef users, FrameRoutes routes, string remote) =>
         Akka.Actor.Props.Create(() => new ConnectionActor(settings, runtime, users, routes, remote));
 
-    protected override void PostStop() => _timers?.CancelAll();
-
     private string Id => Self.Path.Name;
 
     private ILoggingAdapter Log => Context.GetLogger();
@@ -125,9 +123,13 @@ public sealed class ConnectionActor : UntypedActor, IConnection
         }
     }
 
-    /// <summary>The sweep no longer holds this actor once it has stopped (see <see cref="IdleSweep.Registration"/>).</summary>
+    /// <summary>
+    /// Pending timers are cancelled, and the sweep no longer holds this actor once it has stopped
+    /// (see <see cref="IdleSweep.Registration"/>).
+    /// </summary>
     protected override void PostStop()
     {
+        _timers?.CancelAll();
         _sweepRegistration?.Cancel();
         base.PostStop();
     }
