@@ -38,6 +38,8 @@ public sealed class JournalRowWriter
     private long _writes;
     private long _failedTransactions;
     private long _connectionsOpened;
+    private int _rowsInFlight;
+    private long _sqliteSynchronous = -1;
 
     public JournalRowWriter(JournalWriterOptions options)
     {
@@ -56,7 +58,9 @@ public sealed class JournalRowWriter
         Interlocked.Read(ref _rows),
         Interlocked.Read(ref _failedTransactions),
         Interlocked.Read(ref _connectionsOpened),
-        Volatile.Read(ref _queuedRows));
+        Volatile.Read(ref _queuedRows),
+        Volatile.Read(ref _rowsInFlight),
+        Interlocked.Read(ref _sqliteSynchronous) is var level and >= 0 ? level : null);
 
     /// <summary>
     /// Queues <paramref name="rows"/> (one persistent actor's write, all or none) for the next
@@ -126,6 +130,7 @@ public sealed class JournalRowWriter
                 }
 
                 Interlocked.Add(ref _queuedRows, -rows);
+                Interlocked.Add(ref _rowsInFlight, rows);
                 try
                 {
                     if (inserter is null)
@@ -154,6 +159,7 @@ public sealed class JournalRowWriter
                     }
                 }
 
+                Interlocked.Add(ref _rowsInFlight, -rows);
                 batch.Clear();
             }
         }
@@ -181,7 +187,7 @@ public sealed class JournalRowWriter
     private async Task<RowInserter> OpenAsync(CancellationToken cancel)
     {
         RowInserter inserter = _options.Provider == JournalWriterProvider.Sqlite
-            ? new SqliteRowInserter(_options)
+            ? new SqliteRowInserter(_options, level => Interlocked.Exchange(ref _sqliteSynchronous, level))
             : new NpgsqlRowInserter(_options);
         try
         {
@@ -225,7 +231,7 @@ public sealed class JournalRowWriter
     /// SQLite: one connection with the configured <c>PRAGMA synchronous</c>, one prepared command
     /// run synchronously per row (Microsoft.Data.Sqlite's async calls are synchronous anyway).
     /// </summary>
-    private sealed class SqliteRowInserter(JournalWriterOptions options) : RowInserter
+    private sealed class SqliteRowInserter(JournalWriterOptions options, Action<long> synchronousInEffect) : RowInserter
     {
         private readonly SqliteConnection _connection = new(options.ConnectionString);
         private SqliteCommand? _insert;
@@ -239,6 +245,13 @@ public sealed class JournalRowWriter
                 using var pragma = _connection.CreateCommand();
                 pragma.CommandText = $"PRAGMA synchronous = {synchronous};";
                 pragma.ExecuteNonQuery();
+            }
+
+            // Read back once per connection: the level this connection's commits actually run with.
+            using (var check = _connection.CreateCommand())
+            {
+                check.CommandText = "PRAGMA synchronous;";
+                synchronousInEffect(Convert.ToInt64(check.ExecuteScalar()));
             }
 
             var columns = options.Columns;
@@ -356,7 +369,9 @@ public sealed class JournalRowWriter
 /// <param name="FailedTransactions">Transactions that failed (each failed all its writes).</param>
 /// <param name="ConnectionsOpened">Connections the writer loops opened (one per loop, plus one after each failure).</param>
 /// <param name="QueuedRows">Rows waiting for a transaction now.</param>
-public sealed record JournalWriterFigures(long Transactions, long Writes, long Rows, long FailedTransactions, long ConnectionsOpened, int QueuedRows);
+/// <param name="RowsInFlight">Rows taken into a transaction that has not finished yet.</param>
+/// <param name="SqliteSynchronous">SQLite: <c>PRAGMA synchronous</c> as read back on the latest connection opened (null before one, and on PostgreSQL).</param>
+public sealed record JournalWriterFigures(long Transactions, long Writes, long Rows, long FailedTransactions, long ConnectionsOpened, int QueuedRows, int RowsInFlight, long? SqliteSynchronous);
 
 public enum JournalWriterProvider
 {
