@@ -39,6 +39,7 @@ public sealed class JournalRowWriter
     private long _failedTransactions;
     private long _connectionsOpened;
     private int _rowsInFlight;
+    private long _refusedWrites;
     private long _sqliteSynchronous = -1;
 
     public JournalRowWriter(JournalWriterOptions options)
@@ -60,6 +61,7 @@ public sealed class JournalRowWriter
         Interlocked.Read(ref _connectionsOpened),
         Volatile.Read(ref _queuedRows),
         Volatile.Read(ref _rowsInFlight),
+        Interlocked.Read(ref _refusedWrites),
         Interlocked.Read(ref _sqliteSynchronous) is var level and >= 0 ? level : null);
 
     /// <summary>
@@ -72,6 +74,7 @@ public sealed class JournalRowWriter
         if (Interlocked.Add(ref _queuedRows, rows.Length) > _options.BufferSize && rows.Length > 0)
         {
             Interlocked.Add(ref _queuedRows, -rows.Length);
+            Interlocked.Increment(ref _refusedWrites);
             return Task.FromException(new InvalidOperationException(
                 $"Failed to enqueue journal row batch write, {QueueFullMessage} ({_options.BufferSize} elements)"));
         }
@@ -370,8 +373,9 @@ public sealed class JournalRowWriter
 /// <param name="ConnectionsOpened">Connections the writer loops opened (one per loop, plus one after each failure).</param>
 /// <param name="QueuedRows">Rows waiting for a transaction now.</param>
 /// <param name="RowsInFlight">Rows taken into a transaction that has not finished yet.</param>
+/// <param name="RefusedWrites">Writes refused at once because buffer-size rows were waiting (answered OVERLOADED).</param>
 /// <param name="SqliteSynchronous">SQLite: <c>PRAGMA synchronous</c> as read back on the latest connection opened (null before one, and on PostgreSQL).</param>
-public sealed record JournalWriterFigures(long Transactions, long Writes, long Rows, long FailedTransactions, long ConnectionsOpened, int QueuedRows, int RowsInFlight, long? SqliteSynchronous);
+public sealed record JournalWriterFigures(long Transactions, long Writes, long Rows, long FailedTransactions, long ConnectionsOpened, int QueuedRows, int RowsInFlight, long RefusedWrites, long? SqliteSynchronous);
 
 public enum JournalWriterProvider
 {

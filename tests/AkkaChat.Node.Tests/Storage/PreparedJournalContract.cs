@@ -269,6 +269,42 @@ public abstract class PreparedJournalContract : IAsyncLifetime
             Assert.Empty((await Recover(system, id)).Events);
         }
     }
+
+    [Fact]
+    public async Task A_write_past_buffer_size_fails_at_once_as_overload_and_the_queued_ones_are_stored()
+    {
+        var system = Start("prepared", "akkachat.storage.journal.parallelism = 1", "akkachat.storage.journal.buffer-size = 2");
+        var recorders = Enumerable.Range(0, 4).Select(i => Recorder(system, $"buffer-{i}")).ToArray();
+        await Task.WhenAll(recorders.Select(r => r.Ask<RecorderActor.State>(RecorderActor.GetState.Instance, Deadline)));
+        Task<object> inFlight;
+        Task<object>[] queued;
+        Task<object> refused;
+        await using (var blocker = await OpenAsync())
+        await using (var transaction = await blocker.BeginTransactionAsync())
+        {
+            await using (var block = blocker.CreateCommand())
+            {
+                block.Transaction = transaction;
+                block.CommandText = BlockWritesSql;
+                await block.ExecuteNonQueryAsync();
+            }
+
+            inFlight = Persist(recorders[0], "in flight");
+            await AwaitFigures(system, f => f.RowsInFlight == 1, "the first write in flight");
+            queued = [Persist(recorders[1], "queued 1"), Persist(recorders[2], "queued 2")];
+            await AwaitFigures(system, f => f.QueuedRows == 2, "two writes queued");
+            // Refused by the writer at once; the journal answers it after the earlier writes (its replies keep their order).
+            refused = Persist(recorders[3], "one too many");
+            await AwaitFigures(system, f => f.RefusedWrites == 1, "the fourth write refused");
+            Assert.Equal(2, (await FiguresOf(system)).QueuedRows);
+            await transaction.RollbackAsync();
+        }
+
+        var failure = Assert.IsType<RecorderActor.PersistFailed>(await refused);
+        Assert.True(failure.Overload, failure.Reason);
+        Assert.IsType<RecorderActor.Persisted>(await inFlight);
+        Assert.All(await Task.WhenAll(queued), reply => Assert.IsType<RecorderActor.Persisted>(reply));
+    }
 }
 
 /// <summary>The contract on the node's SQLite journal file, in a temp directory.</summary>
@@ -390,13 +426,13 @@ internal sealed class RecorderActor : ReceivePersistentActor
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _asker.Tell(new PersistFailed(cause.Message));
+        _asker.Tell(new PersistFailed(cause.Message, AkkaChat.Node.Diagnostics.Overload.IsCause(cause)));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        _asker.Tell(new PersistFailed("rejected: " + cause.Message));
+        _asker.Tell(new PersistFailed("rejected: " + cause.Message, false));
         base.OnPersistRejected(cause, @event, sequenceNr);
     }
 
@@ -404,7 +440,8 @@ internal sealed class RecorderActor : ReceivePersistentActor
 
     public sealed record Persisted(long SequenceNr);
 
-    public sealed record PersistFailed(string Reason);
+    /// <param name="Overload">Whether the node answers the cause OVERLOADED (Diagnostics.Overload).</param>
+    public sealed record PersistFailed(string Reason, bool Overload);
 
     public sealed class GetState
     {
