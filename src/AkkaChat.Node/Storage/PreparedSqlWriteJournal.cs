@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Sql;
 using Akka.Persistence.Sql.Config;
@@ -67,6 +68,9 @@ public class PreparedSqlWriteJournal : SqlWriteJournal
 
         var writerUuid = settings.TableConfig.EventJournalTable.UseWriterUuidColumn ? Guid.NewGuid().ToString("N") : null;
         _serializer = new ByteArrayJournalSerializer(settings, Context.System.Serialization, settings.PluginConfig.TagSeparator, writerUuid);
+        Logging.GetLogger(Context).Info(
+            "Journal write path: prepared INSERT on {0} held connection(s), group commit of up to {1} rows, at most {2} rows waiting",
+            provider == JournalWriterProvider.Sqlite ? 1 : Math.Max(1, settings.DaoConfig.Parallelism), settings.DaoConfig.BatchSize, settings.DaoConfig.BufferSize);
     }
 
     /// <summary>Asks a <see cref="PreparedSqlWriteJournal"/> for its writer's <see cref="JournalWriterFigures"/>.</summary>
