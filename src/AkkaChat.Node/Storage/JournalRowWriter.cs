@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using System.Threading.Channels;
 using Akka.Persistence.Sql.Config;
@@ -96,16 +95,25 @@ public sealed class JournalRowWriter
     /// </summary>
     public Task StopAsync(TimeSpan drainTimeout)
     {
-        _queue.Writer.TryComplete();
-        try
+        if (_queue.Writer.TryComplete())
         {
+            // Past the timeout the writes still queued are failed here, not by the loops: a loop may
+            // be inside a database call that only its command timeout ends (SQLite waiting for a lock).
+            _stopping.Token.Register(FailQueued);
             _stopping.CancelAfter(drainTimeout);
-        }
-        catch (ObjectDisposedException)
-        {
         }
 
         return Task.WhenAll(_loops);
+    }
+
+    private void FailQueued()
+    {
+        var stopped = new InvalidOperationException("The journal writer stopped before this write was stored.");
+        while (_queue.Reader.TryRead(out var left))
+        {
+            Interlocked.Add(ref _queuedRows, -left.Rows.Length);
+            left.Fail(stopped);
+        }
     }
 
     private async Task RunAsync()
@@ -173,17 +181,12 @@ public sealed class JournalRowWriter
         finally
         {
             inserter?.Dispose();
-            var stopped = new InvalidOperationException("The journal writer stopped before this write was stored.");
             foreach (var write in batch)
             {
-                write.Fail(stopped);
+                write.Fail(new InvalidOperationException("The journal writer stopped before this write was stored."));
             }
 
-            while (reader.TryRead(out var left))
-            {
-                Interlocked.Add(ref _queuedRows, -left.Rows.Length);
-                left.Fail(stopped);
-            }
+            FailQueued();
         }
     }
 
@@ -297,7 +300,7 @@ public sealed class JournalRowWriter
 
     /// <summary>
     /// PostgreSQL: one connection, the rows of a transaction sent as one batch of the same INSERT
-    /// (one round trip), prepared by Npgsql once per connection (its automatic preparation), each
+    /// (one round trip, the batch its own transaction), prepared by Npgsql once per connection (its automatic preparation), each
     /// batch command's parameters rebound per row.
     /// </summary>
     private sealed class NpgsqlRowInserter(JournalWriterOptions options) : RowInserter
@@ -317,6 +320,7 @@ public sealed class JournalRowWriter
         {
             await _connection.OpenAsync(cancel).ConfigureAwait(false);
             _batch.Connection = _connection;
+            _batch.EnableErrorBarriers = false; // one failed row fails the whole batch (Npgsql's default, relied on)
             _sql = options.InsertSql(i => "$" + (i + 1));
         }
 
@@ -335,11 +339,10 @@ public sealed class JournalRowWriter
                 }
             }
 
-            await using var transaction = await _connection.BeginTransactionAsync(options.IsolationLevel, cancel).ConfigureAwait(false);
-            _batch.Transaction = transaction;
+            // No BEGIN/COMMIT: a batch without an explicit transaction runs in PostgreSQL's implicit
+            // transaction (one Sync at its end, error barriers off), so its rows commit together or
+            // not at all, in one round trip. Inserts only: the isolation level does not matter.
             await _batch.ExecuteNonQueryAsync(cancel).ConfigureAwait(false);
-            await transaction.CommitAsync(cancel).ConfigureAwait(false);
-            _batch.Transaction = null;
         }
 
         private (NpgsqlBatchCommand, DbParameter[]) NewCommand()
@@ -399,7 +402,6 @@ public sealed record JournalWriterOptions(
     int BatchSize,
     int BufferSize,
     int Connections,
-    IsolationLevel IsolationLevel,
     int? SqliteSynchronous)
 {
     /// <summary>

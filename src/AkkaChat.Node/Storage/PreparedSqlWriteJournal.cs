@@ -63,7 +63,6 @@ public class PreparedSqlWriteJournal : SqlWriteJournal
             settings.DaoConfig.BatchSize,
             settings.DaoConfig.BufferSize,
             provider == JournalWriterProvider.Sqlite ? 1 : Math.Max(1, settings.DaoConfig.Parallelism),
-            settings.WriteIsolationLevel,
             provider == JournalWriterProvider.Sqlite ? synchronous : null));
 
         var writerUuid = settings.TableConfig.EventJournalTable.UseWriterUuidColumn ? Guid.NewGuid().ToString("N") : null;

@@ -358,6 +358,66 @@ public sealed class SqlitePreparedJournalTests : PreparedJournalContract
             await system.Terminate();
         }
     }
+
+    [Fact]
+    public async Task Stopping_the_writer_fails_the_queued_writes_at_its_timeout_while_a_transaction_waits_for_the_database()
+    {
+        // The journal's tables, created by the journal itself; then a writer of the test's own on them.
+        var settings = TestSettings.Create([.. StorageLines, "akkachat.storage.journal.insert = prepared"]);
+        AkkaChatHostingExtensions.PrepareSqlite(settings);
+        var akka = NodeConfig.AkkaConfig(settings);
+        var system = ActorSystem.Create("tables", ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(akka));
+        try
+        {
+            Assert.IsType<RecorderActor.Persisted>(await system.ActorOf(Props.Create(() => new RecorderActor("tables"))).Ask<object>(new RecorderActor.PersistEvents(["created"]), Deadline));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        var journal = new Akka.Persistence.Sql.Config.JournalConfig(akka.GetConfig("akka.persistence.journal.sql").WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultJournalConfiguration));
+        var writer = new JournalRowWriter(new JournalWriterOptions(
+            JournalWriterProvider.Sqlite,
+            journal.ConnectionString,
+            JournalWriterOptions.TableOf(journal.TableConfig),
+            JournalWriterOptions.ColumnsOf(journal.TableConfig, journal.PluginConfig.TagMode),
+            BatchSize: 100,
+            BufferSize: 100,
+            Connections: 1,
+            SqliteSynchronous: 1));
+        static Akka.Persistence.Sql.Journal.Types.JournalRow[] Row(string id) =>
+            [new() { PersistenceId = id, SequenceNumber = 1, Message = [1, 2, 3], Manifest = "m", Identifier = 1, Timestamp = 1 }];
+
+        Task inFlight;
+        Task stopped;
+        await using (var blocker = await OpenAsync())
+        await using (var transaction = await blocker.BeginTransactionAsync())
+        {
+            inFlight = writer.WriteAsync(Row("in-flight"));
+            var until = DateTime.UtcNow + Deadline;
+            while (writer.Figures.RowsInFlight != 1)
+            {
+                Assert.True(DateTime.UtcNow < until, $"the first write never went in flight: {writer.Figures}");
+                await Task.Delay(20);
+            }
+
+            var queued = writer.WriteAsync(Row("queued"));
+            stopped = writer.StopAsync(TimeSpan.FromMilliseconds(200));
+
+            // Failed at the stop's timeout although the writer loop is still inside the transaction waiting for the lock.
+            await Assert.ThrowsAsync<InvalidOperationException>(() => queued.WaitAsync(Deadline));
+            await Assert.ThrowsAsync<InvalidOperationException>(() => writer.WriteAsync(Row("after the stop")));
+            Assert.False(inFlight.IsCompleted);
+            Assert.False(stopped.IsCompleted);
+            await transaction.RollbackAsync();
+        }
+
+        // The transaction in progress is finished, not abandoned, and the stop then completes.
+        await inFlight.WaitAsync(Deadline);
+        await stopped.WaitAsync(Deadline);
+        Assert.Equal(1, writer.Figures.Rows);
+    }
 }
 
 /// <summary>The contract on PostgreSQL (AKKACHAT_TEST_POSTGRES, or the local server on 5433), a fresh database per test.</summary>
