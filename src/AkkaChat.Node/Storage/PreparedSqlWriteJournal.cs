@@ -125,6 +125,12 @@ public class PreparedSqlWriteJournal : SqlWriteJournal
             return base.WriteMessagesAsync(writes, cancellationToken);
         }
 
+        if (rows.Count == 0)
+        {
+            // Every write was rejected by its serializer: nothing to store.
+            return Task.FromResult<IImmutableList<Exception>>(serialized.Select(t => t.IsSuccess ? null! : t.Failure.Value).ToImmutableList());
+        }
+
         var persistenceId = writes[0].PersistenceId;
         var rowArray = rows.ToArray();
         var previous = _inFlight.TryGetValue(persistenceId, out var p) && !p.IsCompleted ? p : null;
