@@ -48,7 +48,9 @@ public abstract class PreparedJournalContract : IAsyncLifetime
         }
     }
 
-    private ActorSystem Start(string insert, params string[] more)
+    private ActorSystem Start(string insert, params string[] more) => StartWith(Config.Empty, insert, more);
+
+    private ActorSystem StartWith(Config akka, string insert, params string[] more)
     {
         var settings = TestSettings.Create([.. StorageLines, $"akkachat.storage.journal.insert = {insert}", .. more]);
         if (settings.Storage == StorageProvider.Sqlite)
@@ -56,7 +58,7 @@ public abstract class PreparedJournalContract : IAsyncLifetime
             AkkaChatHostingExtensions.PrepareSqlite(settings);
         }
 
-        var config = ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(NodeConfig.AkkaConfig(settings));
+        var config = akka.WithFallback(ConfigurationFactory.ParseString("akka.actor.provider = local")).WithFallback(NodeConfig.AkkaConfig(settings));
         var system = ActorSystem.Create("journal-" + _systems.Count, config);
         _systems.Add(system);
         return system;
@@ -175,6 +177,38 @@ public abstract class PreparedJournalContract : IAsyncLifetime
         }
 
         return row;
+    }
+
+    [Fact]
+    public async Task A_write_whose_event_does_not_serialize_is_rejected_and_the_actor_writes_on()
+    {
+        var system = StartWith(
+            ConfigurationFactory.ParseString($$"""
+                akka.actor.serializers.unwritable = "{{typeof(UnwritableSerializer).AssemblyQualifiedName}}"
+                akka.actor.serialization-bindings { "{{typeof(Unwritable).AssemblyQualifiedName}}" = unwritable }
+                """),
+            "prepared");
+        var recorder = Recorder(system, "rejecting");
+        var rejected = Assert.IsType<RecorderActor.PersistFailed>(await recorder.Ask<object>(new RecorderActor.PersistOther(new Unwritable()), Deadline));
+        Assert.StartsWith("rejected: ", rejected.Reason);
+
+        Assert.IsType<RecorderActor.Persisted>(await Persist(recorder, "after the rejection"));
+        Assert.Equal(["after the rejection"], (await Recover(system, "rejecting")).Events);
+        Assert.Equal(0, (await FiguresOf(system)).FailedTransactions);
+    }
+
+    /// <summary>An event its serializer cannot write.</summary>
+    public sealed class Unwritable;
+
+    public sealed class UnwritableSerializer(ExtendedActorSystem system) : Akka.Serialization.Serializer(system)
+    {
+        public override int Identifier => 917_001;
+
+        public override bool IncludeManifest => false;
+
+        public override byte[] ToBinary(object obj) => throw new InvalidOperationException("this event cannot be written");
+
+        public override object FromBinary(byte[] bytes, Type? type) => throw new InvalidOperationException("never written");
     }
 
     [Fact]
@@ -479,6 +513,11 @@ internal sealed class RecorderActor : ReceivePersistentActor
                 }
             });
         });
+        Command<PersistOther>(p =>
+        {
+            _asker = Sender;
+            Persist(p.Event, _ => _asker.Tell(new Persisted(LastSequenceNr)));
+        });
         Command<GetState>(_ => Sender.Tell(new State([.. _events], LastSequenceNr)));
     }
 
@@ -497,6 +536,9 @@ internal sealed class RecorderActor : ReceivePersistentActor
     }
 
     public sealed record PersistEvents(string[] Events);
+
+    /// <summary>Persist one event that is not a string (recovery does not replay it).</summary>
+    public sealed record PersistOther(object Event);
 
     public sealed record Persisted(long SequenceNr);
 
