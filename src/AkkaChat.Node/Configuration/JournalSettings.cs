@@ -11,7 +11,7 @@ namespace AkkaChat.Node.Configuration;
 /// <param name="RoundTripBatchSize">Rows in one multi-row INSERT statement at most.</param>
 /// <param name="Parallelism">Transactions in flight at once on PostgreSQL (SQLite has one writer: always 1).</param>
 /// <param name="SqliteSynchronous">SQLite's PRAGMA synchronous on every journal connection.</param>
-/// <param name="Insert">How a transaction of several rows is written: one multi-row INSERT or one cached INSERT per row.</param>
+/// <param name="Insert">Which write path the journal takes: the node's prepared INSERT, or one of Akka.Persistence.Sql's own.</param>
 public sealed record JournalSettings(int BatchSize, int BufferSize, int RoundTripBatchSize, int Parallelism, SqliteSynchronous SqliteSynchronous, JournalInsert Insert)
 {
     public static JournalSettings Create(Config akkachat) => new(
@@ -29,22 +29,32 @@ public sealed record JournalSettings(int BatchSize, int BufferSize, int RoundTri
         },
         akkachat.GetString("storage.journal.insert")?.ToLowerInvariant() switch
         {
+            "prepared" => JournalInsert.Prepared,
             "multi-row" => JournalInsert.MultiRow,
             "multi-row-parameters" => JournalInsert.MultiRowParameters,
             "row-by-row" => JournalInsert.RowByRow,
-            var other => throw new ConfigurationException($"akkachat.storage.journal.insert: '{other}' is not multi-row, multi-row-parameters or row-by-row"),
+            var other => throw new ConfigurationException($"akkachat.storage.journal.insert: '{other}' is not prepared, multi-row, multi-row-parameters or row-by-row"),
         });
 
     /// <summary>The defaults of hocon/akkachat.conf, for settings built in code.</summary>
-    public static JournalSettings Default { get; } = new(1000, 50_000, 1000, 3, SqliteSynchronous.Normal, JournalInsert.MultiRow);
+    public static JournalSettings Default { get; } = new(1000, 50_000, 1000, 3, SqliteSynchronous.Normal, JournalInsert.Prepared);
 }
 
 /// <summary>
-/// How Akka.Persistence.Sql writes a transaction of more than one journal row (a single row is
-/// always one cached INSERT). Rows, transactions and their order are the same in each.
+/// How the journal writes its rows. The rows themselves (table, columns, serialized bytes) are the
+/// same in each: any of them recovers what another wrote.
 /// </summary>
 public enum JournalInsert
 {
+    /// <summary>
+    /// The node's write path (<c>Storage.PreparedSqlWriteJournal</c>): held connections, one
+    /// prepared INSERT whose parameters are rebound per row, every waiting write in one transaction.
+    /// </summary>
+    Prepared,
+
+    // The three below are Akka.Persistence.Sql's own path, which writes a transaction of one row
+    // with linq2db's cached INSERT (its SQL rebuilt on every call) and of more rows as follows.
+
     /// <summary>One multi-row INSERT per transaction with every value rendered into its SQL text (the plugin's default).</summary>
     MultiRow,
 

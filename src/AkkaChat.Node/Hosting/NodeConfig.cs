@@ -7,6 +7,7 @@ using LinqToDB.Data;
 using LinqToDB.DataProvider.PostgreSQL;
 using LinqToDB.DataProvider.SQLite;
 using AkkaChat.Node.Configuration;
+using AkkaChat.Node.Storage;
 
 namespace AkkaChat.Node.Hosting;
 
@@ -73,6 +74,7 @@ public static class NodeConfig
                 db-round-trip-max-batch-size = {{journal.RoundTripBatchSize}}
                 prefer-parameters-on-multirow-insert = {{(journal.Insert == JournalInsert.MultiRowParameters ? "on" : "off")}}
                 {{(journal.Insert == JournalInsert.RowByRow ? RowByRowHocon : "")}}
+                {{(journal.Insert == JournalInsert.Prepared ? PreparedHocon(settings) : "")}}
               }
               snapshot-store.sql.use-clone-connection = off
               query.journal.sql.use-clone-connection = off
@@ -102,6 +104,13 @@ public static class NodeConfig
     // default bulk copy type; at 0 that is every transaction of two rows or more, and DataOptions
     // makes the provider's default RowByRow (akkachat.storage.journal.insert = row-by-row).
     private const string RowByRowHocon = "max-row-by-row-size = 0";
+
+    // akkachat.storage.journal.insert = prepared: the plugin's journal with the node's write path
+    // (Storage.PreparedSqlWriteJournal), which opens its own connections and so sets SQLite's
+    // synchronous level on them itself (the DataOptions below reach only the plugin's connections).
+    private static string PreparedHocon(AkkaChatSettings settings) =>
+        $"class = \"{typeof(PreparedSqlWriteJournal).FullName}, {typeof(PreparedSqlWriteJournal).Assembly.GetName().Name}\"\n" +
+        (settings.Storage == StorageProvider.Sqlite ? $"akkachat-sqlite-synchronous = {(int)settings.Journal.SqliteSynchronous}" : "");
 
     /// <summary>The journal: Akka.Persistence.Sql on the node's database, tables created at start.</summary>
     public static SqlJournalOptions JournalOptions(AkkaChatSettings settings)

@@ -83,6 +83,11 @@ public sealed class HostedNodeConfigTests
                     return state.Shards.Any(s => s.ShardId == UserShard.ShardIdOf(phone) && s.EntityIds.Contains(phone));
                 },
                 $"user {phone} never started in shard {UserShard.ShardIdOf(phone)}");
+
+            // The journal is the node's own write path (akkachat.storage.journal.insert = prepared, the default).
+            var figures = await Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null)
+                .Ask<AkkaChat.Node.Storage.JournalWriterFigures>(AkkaChat.Node.Storage.PreparedSqlWriteJournal.GetFigures.Instance, TimeSpan.FromSeconds(30));
+            Assert.Equal(0, figures.FailedTransactions);
         }
         finally
         {

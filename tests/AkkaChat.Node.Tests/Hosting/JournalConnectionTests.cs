@@ -63,6 +63,19 @@ public sealed class JournalConnectionTests
     }
 
     [Fact]
+    public void Prepared_insert_is_the_default_and_makes_the_node_journal_the_sql_journal_class()
+    {
+        var defaults = TestSettings.Create();
+        var akka = NodeConfig.AkkaConfig(TestSettings.Create("akkachat.storage.sqlite.synchronous = full"));
+        var stock = NodeConfig.AkkaConfig(TestSettings.Create("akkachat.storage.journal.insert = multi-row"));
+
+        Assert.Equal(JournalInsert.Prepared, defaults.Journal.Insert);
+        Assert.Equal(typeof(AkkaChat.Node.Storage.PreparedSqlWriteJournal), Type.GetType(akka.GetString("akka.persistence.journal.sql.class"), throwOnError: true));
+        Assert.Equal(2, akka.GetInt("akka.persistence.journal.sql.akkachat-sqlite-synchronous"));
+        Assert.Equal(typeof(Akka.Persistence.Sql.Journal.SqlWriteJournal), Type.GetType(stock.GetString("akka.persistence.journal.sql.class"), throwOnError: true));
+    }
+
+    [Fact]
     public void Row_by_row_insert_makes_row_by_row_the_sqlite_bulk_copy_of_the_journal_connections()
     {
         var settings = TestSettings.Create("akkachat.storage.journal.insert = row-by-row");
