@@ -55,6 +55,7 @@ public class PreparedSqlWriteJournal : SqlWriteJournal
         }
 
         var synchronous = config.HasPath("akkachat-sqlite-synchronous") ? config.GetInt("akkachat-sqlite-synchronous") : (int?)null;
+        var connections = provider == JournalWriterProvider.Sqlite ? 1 : Math.Max(1, settings.DaoConfig.Parallelism); // SQLite has one writer
         _writer = new JournalRowWriter(new JournalWriterOptions(
             provider,
             settings.ConnectionString,
@@ -62,14 +63,14 @@ public class PreparedSqlWriteJournal : SqlWriteJournal
             JournalWriterOptions.ColumnsOf(settings.TableConfig, _tagMode),
             settings.DaoConfig.BatchSize,
             settings.DaoConfig.BufferSize,
-            provider == JournalWriterProvider.Sqlite ? 1 : Math.Max(1, settings.DaoConfig.Parallelism),
+            connections,
             provider == JournalWriterProvider.Sqlite ? synchronous : null));
 
         var writerUuid = settings.TableConfig.EventJournalTable.UseWriterUuidColumn ? Guid.NewGuid().ToString("N") : null;
         _serializer = new ByteArrayJournalSerializer(settings, Context.System.Serialization, settings.PluginConfig.TagSeparator, writerUuid);
         Logging.GetLogger(Context).Info(
             "Journal write path: prepared INSERT on {0} held connection(s), group commit of up to {1} rows, at most {2} rows waiting",
-            provider == JournalWriterProvider.Sqlite ? 1 : Math.Max(1, settings.DaoConfig.Parallelism), settings.DaoConfig.BatchSize, settings.DaoConfig.BufferSize);
+            connections, settings.DaoConfig.BatchSize, settings.DaoConfig.BufferSize);
     }
 
     /// <summary>Asks a <see cref="PreparedSqlWriteJournal"/> for its writer's <see cref="JournalWriterFigures"/>.</summary>
